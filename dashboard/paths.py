@@ -27,12 +27,25 @@ def _first_existing(kind: str, marker: str) -> Path:
     )
 
 
+def shipped_data_dir() -> Path:
+    """The data/ folder that ships with the code (curated CSVs, source texts, basemap)."""
+    return _first_existing("data", "events.csv")
+
+
 def default_data_dir() -> Path:
     """The data folder to use: $DASHBOARD_DATA if set, else the shipped data/."""
     override = os.environ.get(DATA_ENV_VAR)
     if override:
         return Path(override)
-    return _first_existing("data", "events.csv")
+    return shipped_data_dir()
+
+
+def basemap_dir(data_dir: Path) -> Path:
+    """The basemap files for `data_dir`: its own basemap/ if it has one, else the shipped one."""
+    own = Path(data_dir) / "basemap"
+    if (own / "world_50m.json").is_file():
+        return own
+    return shipped_data_dir() / "basemap"
 
 
 def assets_dir() -> Path:
