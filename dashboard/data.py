@@ -300,7 +300,7 @@ def _check_places(table: Table, problems: list[Problem]) -> dict[str, dict[str, 
 def _check_coordinates(check: _Checker, line: int, row: dict[str, str]) -> None:
     lat_text, lon_text, precision = row["lat"], row["lon"], row["geo_precision"]
     if bool(lat_text) != bool(lon_text):
-        check.add(line, "lat" if not lat_text else "lon", lat_text or lon_text, "lat and lon must be given together", "both or neither")
+        check.add(line, "lon" if lat_text else "lat", "", "lat and lon must be given together", "both or neither")
         return
     has_coords = bool(lat_text)
     if row["kind"] in schema.UNPINNED_KINDS:
