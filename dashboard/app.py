@@ -13,6 +13,7 @@ from .data import load_dataset
 from .layout import build_layout
 from .model import build_timeline
 from .paths import assets_dir, basemap_dir, default_data_dir
+from .security import apply_security
 
 BASEMAP_FILES = frozenset({"world_50m.json", "world_110m.json", "syria_governorates.geojson"})
 
@@ -44,4 +45,5 @@ def create_app(data_dir: str | Path | None = None) -> Dash:
             abort(404)
         return send_from_directory(basemap, name, max_age=86400)
 
+    apply_security(app)
     return app

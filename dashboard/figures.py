@@ -57,6 +57,7 @@ GOVERNORATE_IDS = (
 )
 
 AREA_KINDS = frozenset({"area", "province"})
+ROUTE_VERTICES = (0.08, 0.5, 0.92)  # fractions of the way from a route's first end to its second
 LABELLED_KINDS = frozenset({"city"})
 
 
@@ -356,11 +357,15 @@ def base_figure(timeline: Timeline) -> go.Figure:
     ]
     for route, a, b in timeline.routes:
         route_id = place_ids[route]
+        # The line stops short of its ends so a click on an end's own marker selects that place;
+        # the middle vertex gives the route a hover/click target of its own.
+        route_lat = [lat[a] + (lat[b] - lat[a]) * f for f in ROUTE_VERTICES]
+        route_lon = [lon[a] + (lon[b] - lon[a]) * f for f in ROUTE_VERTICES]
         traces.append(
             go.Scattergeo(
-                name=f"route:{route_id}", lat=[lat[a], lat[b]], lon=[lon[a], lon[b]], mode="lines",
+                name=f"route:{route_id}", lat=route_lat, lon=route_lon, mode="lines",
                 line={"color": UNKNOWN_LINE, "width": 4, "dash": "dash"},
-                customdata=[[route_id, names[route], "Approximate (straight line between its ends)"]] * 2,
+                customdata=[[route_id, names[route], "Approximate (straight line between its ends)"]] * len(ROUTE_VERTICES),
                 hovertemplate="<b>%{customdata[1]}</b><br>Drawn as a straight line between its ends<extra></extra>",
             )
         )
