@@ -46,7 +46,7 @@ TRACE_LABELS = 8
 TRACE_ROUTES_START = 9  # one line trace per route from here on
 
 # The map's frame: Syria with its neighbours' edges; plotly draws only this window.
-GEO_LON_RANGE = (33.2, 44.4)
+GEO_LON_RANGE = (32.2, 45.4)
 GEO_LAT_RANGE = (32.0, 37.6)
 BASEMAP_URL = "/basemap/"
 GOVERNORATES_URL = BASEMAP_URL + "syria_governorates.geojson"

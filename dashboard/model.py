@@ -7,7 +7,6 @@ tuple of distinct states, so 5,000 places x 10 days stay a few hundred kilobytes
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import NamedTuple
@@ -190,74 +189,198 @@ def claimant_for(events: list[dict], day: int) -> str:
 
 def build_trail(events: pd.DataFrame, places: pd.DataFrame, place_index: dict[str, int]) -> tuple[TrailPoint, ...]:
     """Opposition captures/advances and approaches at drawable places, in the order they are known to have happened."""
-    points = []
-    for j, e in enumerate(events.itertuples(index=False)):
-        if e.actor != TRAIL_ACTOR or e.event_type not in TRAIL_EVENT_TYPES | {"approach"}:
-            continue
-        p = place_index[e.place_id]
-        place = places.iloc[p]
-        if place["kind"] not in TRAIL_PLACE_KINDS or not is_pinned(place):
-            continue
-        points.append(
-            (
-                (e.date_end_day, e.date_start_day, e.line),
-                TrailPoint(p, j, int(e.date_end_day), e.date_basis, e.event_type == "approach"),
-            )
-        )
-    points.sort(key=lambda item: item[0])
-    return tuple(point for _, point in points)
+    if events.empty:
+        return ()
+    place_idx = events["place_id"].map(place_index).to_numpy(dtype=np.int64)
+    event_type = _str_array(events["event_type"])
+    keep = (_str_array(events["actor"]) == TRAIL_ACTOR) & np.isin(event_type, sorted(TRAIL_EVENT_TYPES | {"approach"}))
+    drawable = _pinned_mask(places) & places["kind"].isin(TRAIL_PLACE_KINDS).to_numpy(dtype=bool)
+    keep &= drawable[place_idx]
+    rows = np.flatnonzero(keep)
+    if not len(rows):
+        return ()
+    end = events["date_end_day"].to_numpy(dtype=np.int64)[rows]
+    start = events["date_start_day"].to_numpy(dtype=np.int64)[rows]
+    line = events["line"].to_numpy(dtype=np.int64)[rows]
+    rows = rows[np.lexsort((line, start, end))]
+    basis = _str_array(events["date_basis"])
+    end_all = events["date_end_day"].to_numpy(dtype=np.int64)
+    return tuple(
+        TrailPoint(int(place_idx[j]), int(j), int(end_all[j]), str(basis[j]), bool(event_type[j] == "approach"))
+        for j in rows
+    )
+
+
+def _str_array(column: pd.Series) -> np.ndarray:
+    """A string column as a numpy object array with missing values as ""."""
+    return column.to_numpy(dtype=object, na_value="")
+
+
+def _coded(column: pd.Series, vocab: list[str]) -> np.ndarray:
+    """Integer codes of a string column into `vocab` (missing -> ""); unseen values are appended to `vocab`."""
+    codes, uniques = pd.factorize(column.to_numpy(dtype=object, na_value=""))
+    lookup = np.empty(len(uniques), dtype=np.int64)
+    for k, value in enumerate(uniques):
+        if value not in vocab:
+            vocab.append(value)
+        lookup[k] = vocab.index(value)
+    return lookup[codes] if len(codes) else np.zeros(0, dtype=np.int64)
+
+
+def _pinned_mask(places: pd.DataFrame) -> np.ndarray:
+    """Vectorised is_pinned() over every place."""
+    return (
+        (places["country"] == schema.MAPPED_COUNTRY).to_numpy(dtype=bool, na_value=False)
+        & ~places["kind"].isin(schema.UNPINNED_KINDS).to_numpy(dtype=bool)
+        & (places["geo_precision"] != "unidentified").to_numpy(dtype=bool, na_value=True)
+        & places["lat"].notna().to_numpy(dtype=bool)
+    )
+
+
+def _intern_keys(keys: np.ndarray, interner: _Interner, make) -> np.ndarray:
+    """Intern make(key) for each distinct int64 key; return the interned code of every key."""
+    if len(keys) == 0:
+        return np.zeros(0, dtype=np.int32)
+    uniques, inverse = np.unique(keys, return_inverse=True)
+    mapped = np.array([interner(make(int(u))) for u in uniques], dtype=np.int32)
+    return mapped[inverse.reshape(-1)]
 
 
 def build_timeline(dataset: Dataset) -> Timeline:
-    """Compute the state of every place on every day of the window (run once at start-up)."""
+    """Compute the state of every place on every day of the window (run once at start-up).
+
+    Vectorised over events with numpy; the per-place functions held_state_for,
+    event_mark_for and claimant_for are the reference semantics it reproduces (the
+    tests compare the two on fixture data).
+    """
     places = dataset.places.reset_index(drop=True)
     events = dataset.events.reset_index(drop=True).copy()
     place_index = {pid: i for i, pid in enumerate(places["place_id"])}
     events["_place_index"] = events["place_id"].map(place_index).astype("int64")
     days = tuple(schema.WINDOW_START + timedelta(days=i) for i in range((schema.WINDOW_END - schema.WINDOW_START).days + 1))
-    n_days, n_places = len(days), len(places)
+    n_days, n_places, n_events = len(days), len(places), len(events)
 
-    pinned = np.array([is_pinned(row) for _, row in places.iterrows()], dtype=bool)
-    held = np.zeros((n_days, n_places), dtype=np.int32)
-    marks = np.full((n_days, n_places), NONE, dtype=np.int32)
-    claims = np.full((n_days, n_places), NONE, dtype=np.int32)
+    pinned = _pinned_mask(places)
+    place_of = events["_place_index"].to_numpy(dtype=np.int64)
+    start = events["date_start_day"].to_numpy(dtype=np.int64)
+    end = events["date_end_day"].to_numpy(dtype=np.int64)
+    line = events["line"].to_numpy(dtype=np.int64)
+    # Strings as small integer codes; code 0 is "" in every vocabulary that allows it.
+    ctrl_vocab = ["", *schema.CONTROLLERS]
+    actor_vocab = ["", *schema.ACTORS]
+    basis_vocab = ["", *schema.DATE_BASIS]
+    type_vocab = ["", *schema.EVENT_TYPES]
+    claim_vocab = ["", *schema.CLAIM_STATUS]
+    before = _coded(events["controller_before"], ctrl_vocab)
+    after = _coded(events["controller_after"], ctrl_vocab)
+    actor = _coded(events["actor"], actor_vocab)
+    basis = _coded(events["date_basis"], basis_vocab)
+    event_type = _coded(events["event_type"], type_vocab)
+    claim = _coded(events["claim_status"], claim_vocab)
+    bounded_code = basis_vocab.index("bounded")
+    claimed_code = claim_vocab.index("claimed")
+    n_ctrl, n_basis = len(ctrl_vocab), len(basis_vocab)
+
     held_interner, mark_interner, claim_interner = _Interner(), _Interner(), _Interner()
-    unknown_code = held_interner(HeldState("", "", False, ""))
-    held[:, :] = unknown_code
+    held_interner(HeldState("", "", False, ""))  # code 0: nothing reported
 
-    records = events[
-        ["line", "_place_index", "date_start_day", "date_end_day", "date_basis", "event_type", "actor",
-         "controller_before", "controller_after", "claim_status"]
-    ].to_dict("records")
-    by_place: dict[int, list[dict]] = defaultdict(list)
-    by_place_idx: dict[int, list[int]] = defaultdict(list)
-    by_day: list[list[int]] = [[] for _ in range(n_days)]
-    for j, record in enumerate(records):
-        for key in ("actor", "controller_before", "controller_after"):
-            record[key] = "" if pd.isna(record[key]) else record[key]
-        by_place[record["_place_index"]].append(record)
-        by_place_idx[record["_place_index"]].append(j)
-        for d in range(record["date_start_day"], record["date_end_day"] + 1):
-            by_day[d].append(j)
+    # ---- held: the baseline controller is the first controller_before in (start, line) order.
+    initial = np.zeros(n_places, dtype=np.int64)
+    rows = np.flatnonzero(before != 0)
+    rows = rows[np.lexsort((line[rows], start[rows]))][::-1]  # reversed: the first one is written last
+    initial[place_of[rows]] = before[rows]
+    # Changes (claims never change control) in (end, start, line) order; the last write wins.
+    change = np.flatnonzero((after != 0) & (claim != claimed_code))
+    change = change[np.lexsort((line[change], start[change], end[change]))]
+    c_place, c_start, c_end, c_after, c_basis = place_of[change], start[change], end[change], after[change], basis[change]
+    held_keys = np.empty((n_days, n_places), dtype=np.int64)
+    for d in range(n_days):
+        done = c_end <= d
+        controller = initial.copy()
+        controller[c_place[done]] = c_after[done]
+        set_basis = np.zeros(n_places, dtype=np.int64)
+        set_basis[c_place[done]] = c_basis[done]
+        open_ = ~done & (c_start <= d)
+        pending = np.zeros(n_places, dtype=np.int64)
+        pending[c_place[open_]] = c_after[open_]
+        changed = np.zeros(n_places, dtype=np.int64)
+        changed[c_place[(c_end == d) & (c_basis != bounded_code)]] = 1
+        held_keys[d] = ((controller * n_ctrl + pending) * 2 + changed) * n_basis + set_basis
 
-    for p, place_events in by_place.items():
-        for d in range(n_days):
-            held[d, p] = held_interner(held_state_for(place_events, d))
-            mark = event_mark_for(place_events, d)
-            if mark is not None:
-                marks[d, p] = mark_interner(mark)
-            claimant = claimant_for(place_events, d)
-            if claimant:
-                claims[d, p] = claim_interner(claimant)
+    def held_state(key: int) -> HeldState:
+        key, b = divmod(key, n_basis)
+        key, ch = divmod(key, 2)
+        c, p = divmod(key, n_ctrl)
+        return HeldState(ctrl_vocab[c], ctrl_vocab[p], bool(ch), basis_vocab[b])
 
+    held = _intern_keys(held_keys.reshape(-1), held_interner, held_state).reshape(n_days, n_places)
+
+    # ---- expand each event over the days of its window: (event, day) pairs.
+    span = end - start + 1
+    pair_event = np.repeat(np.arange(n_events, dtype=np.int64), span)
+    offsets = np.arange(len(pair_event), dtype=np.int64) - np.repeat(np.cumsum(span) - span, span)
+    pair_day = start[pair_event] + offsets
+    pair_place = place_of[pair_event]
+
+    # ---- event marks: the most significant event per (place, day), and how many there are.
+    marks = np.full((n_days, n_places), NONE, dtype=np.int32)
+    if len(pair_event):
+        significance = np.array([_SIGNIFICANCE.get(t, 0) for t in type_vocab], dtype=np.int64)[event_type]
+        certainty = np.where(start != end, bounded_code, basis)
+        rank_of_basis = np.array([_CERTAINTY_RANK.get(b, -1) for b in basis_vocab], dtype=np.int64)
+        not_claimed = (claim != claimed_code).astype(np.int64)
+        e = pair_event
+        # Best first within each (place, day): descending by the key, then ascending by line.
+        order = np.lexsort((line[e], -rank_of_basis[certainty[e]], -not_claimed[e], -significance[e], pair_day, pair_place))
+        cell = pair_place[order] * n_days + pair_day[order]
+        first = np.ones(len(order), dtype=bool)
+        first[1:] = cell[1:] != cell[:-1]
+        top = e[order][first]
+        top_cell = cell[first]
+        counts = np.diff(np.append(np.flatnonzero(first), len(order)))
+        n_actor, n_type, n_claim = len(actor_vocab), len(type_vocab), len(claim_vocab)
+        keys = (((counts * n_actor + actor[top]) * n_type + event_type[top]) * n_claim + claim[top]) * n_basis + certainty[top]
+
+        def event_mark(key: int) -> EventMark:
+            key, cert = divmod(key, n_basis)
+            key, c = divmod(key, n_claim)
+            key, t = divmod(key, n_type)
+            count, a = divmod(key, n_actor)
+            return EventMark(actor_vocab[a], type_vocab[t], claim_vocab[c], basis_vocab[cert], int(count))
+
+        marks[top_cell % n_days, top_cell // n_days] = _intern_keys(keys, mark_interner, event_mark)
+
+    # ---- claims: the actor of the latest claim (by start, line) made by each day; "" is no claim.
+    claims = np.full((n_days, n_places), NONE, dtype=np.int32)
+    claimed = np.flatnonzero(claim == claimed_code)
+    claimed = claimed[np.lexsort((line[claimed], start[claimed]))]
+    for d in range(n_days):
+        made = claimed[start[claimed] <= d]
+        latest = np.zeros(n_places, dtype=np.int64)
+        latest[place_of[made]] = actor[made]
+        has = np.flatnonzero(latest != 0)
+        claims[d, has] = _intern_keys(latest[has], claim_interner, lambda a: actor_vocab[a])
+
+    # ---- indices by day and by place.
+    by_day_order = np.lexsort((pair_event, pair_day))
+    day_bounds = np.searchsorted(pair_day[by_day_order], np.arange(n_days + 1))
+    events_by_day = tuple(
+        pair_event[by_day_order[day_bounds[d]:day_bounds[d + 1]]].astype(np.int64) for d in range(n_days)
+    )
+    by_place_order = np.lexsort((line, end, start, place_of))
+    sorted_places = place_of[by_place_order]
+    bounds = np.flatnonzero(np.diff(sorted_places)) + 1
     events_by_place = {
-        p: np.array(sorted(idx, key=lambda j: (records[j]["date_start_day"], records[j]["date_end_day"], records[j]["line"])), dtype=np.int64)
-        for p, idx in by_place_idx.items()
+        int(sorted_places[lo]): by_place_order[lo:hi].astype(np.int64)
+        for lo, hi in zip(np.concatenate(([0], bounds)), np.concatenate((bounds, [n_events]))) if hi > lo
     }
+
     routes = []
-    for i, row in places.iterrows():
-        if row["kind"] == "route" and not pd.isna(row["route_ends"]) and row["route_ends"]:
-            a, b = (place_index[x.strip()] for x in row["route_ends"].split(schema.LIST_SEPARATOR))
+    route_rows = places.index[(places["kind"] == "route").to_numpy(dtype=bool, na_value=False)]
+    for i in route_rows:
+        ends = places.at[i, "route_ends"]
+        if not pd.isna(ends) and ends:
+            a, b = (place_index[x.strip()] for x in ends.split(schema.LIST_SEPARATOR))
             routes.append((int(i), a, b))
 
     return Timeline(
@@ -274,7 +397,7 @@ def build_timeline(dataset: Dataset) -> Timeline:
         marks=marks,
         claimants=tuple(claim_interner.values),
         claims=claims,
-        events_by_day=tuple(np.array(sorted(d), dtype=np.int64) for d in by_day),
+        events_by_day=events_by_day,
         events_by_place=events_by_place,
         trail=build_trail(events, places, place_index),
         routes=tuple(routes),

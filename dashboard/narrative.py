@@ -62,10 +62,11 @@ def day_summary(timeline: Timeline, day: int) -> str:
     parts: list[str] = []
     for (event_type, claim), group in exact.groupby(["event_type", "claim_status"], sort=False):
         label = schema.EVENT_TYPES[event_type].label.lower()
-        where = ", ".join(group["place_as_written"].head(3))
-        more = f" and {len(group) - 3} more" if len(group) > 3 else ""
-        noun = label if len(group) == 1 else f"{label}s" if not label.endswith("s") else label
-        parts.append(f"{len(group)} {schema.CLAIM_STATUS[claim].label.lower()} {noun} ({where}{more})")
+        where = ", ".join(list(dict.fromkeys(group["place_as_written"]))[:3])
+        more = f" and {group['place_as_written'].nunique() - 3} more" if group["place_as_written"].nunique() > 3 else ""
+        noun = label if len(group) == 1 or label.endswith("s") else f"{label}s"
+        status = "" if claim == "statement" else f"{schema.CLAIM_STATUS[claim].label.lower()} "
+        parts.append(f"{len(group)} {status}{noun} ({where}{more})")
     if not parts:
         parts.append("no event dated to this day")
     changes = [

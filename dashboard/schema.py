@@ -124,7 +124,7 @@ EVENT_TYPES = _vocab(
     Term("aircraft_downed", "Aircraft downed", "An aircraft is shot down."),
     Term("operations", "Operations", "A party acts in an area (e.g. blocks movements) with no stated change of control."),
     Term("statement", "Statement", "Something is said at or about a place."),
-    Term("offensive_start", "Offensive begins", "The start of the offensive."),
+    Term("offensive_start", "Start of the offensive", "The start of the offensive."),
 )
 
 # Who holds a place.  Colours live in figures.py; the codes live here.
