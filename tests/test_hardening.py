@@ -125,7 +125,7 @@ JUNK = [
     ("value-infinity", _value(None).replace(b'"value": null', b'"value": Infinity'), JSON, {200}),
 ]
 
-TRACEBACK_MARKERS = ("Traceback", 'File "', "Error:", "werkzeug", "site-packages", "line ")
+TRACEBACK_MARKERS = ("Traceback (most recent call last)", 'File "/', "site-packages", "werkzeug.", "RecursionError", "KeyError")
 
 
 def assert_clean(status: int, text: str, allowed: set[int]) -> None:
