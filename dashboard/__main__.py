@@ -19,23 +19,31 @@ DATA_OPTION = click.option(
 )
 
 
+def serve_options(function):
+    """The options of `serve`, also accepted with no command (`python -m dashboard --port 9000`)."""
+    function = click.option("--debug/--no-debug", default=False, show_default=True,
+                            help="Dash dev tools and reloader (never in production).")(function)
+    function = click.option("--port", default=8050, show_default=True, type=click.IntRange(1, 65535))(function)
+    function = click.option("--host", default="127.0.0.1", show_default=True,
+                            help="Interface to bind; 0.0.0.0 exposes it to the network.")(function)
+    return DATA_OPTION(function)
+
+
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@serve_options
 @click.pass_context
-def cli(ctx: click.Context) -> None:
+def cli(ctx: click.Context, data_dir: Path | None, host: str, port: int, debug: bool) -> None:
     """A source-traced map of the Syrian opposition offensive, 27 Nov - 6 Dec 2024.
 
     With no command, serves the map (same as `serve`).
     """
     if ctx.invoked_subcommand is None:
-        ctx.invoke(serve)
+        ctx.invoke(serve, data_dir=data_dir, host=host, port=port, debug=debug)
 
 
 @cli.command()
-@DATA_OPTION
-@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind; 0.0.0.0 exposes it to the network.")
-@click.option("--port", default=8050, show_default=True, type=click.IntRange(1, 65535))
-@click.option("--debug/--no-debug", default=False, show_default=True, help="Dash dev tools and reloader (never in production).")
-def serve(data_dir: Path | None = None, host: str = "127.0.0.1", port: int = 8050, debug: bool = False) -> None:
+@serve_options
+def serve(data_dir: Path | None, host: str, port: int, debug: bool) -> None:
     """Serve the dashboard (development server; use gunicorn in production)."""
     from .app import create_app
     from .data import DataError

@@ -155,6 +155,57 @@ def _approach_tip(lat0: float, lon0: float, lat1: float, lon1: float, fraction: 
     return lat0 + (lat1 - lat0) * fraction, lon0 + (lon1 - lon0) * fraction
 
 
+def _trail_all(timeline: Timeline) -> tuple[dict[str, tuple[list, list]], dict[str, np.ndarray], np.ndarray]:
+    """The trail on the last day, plus, after each trail point, how long each list is.
+
+    build_trail orders points by the day they become known, so the trail of any day is
+    a prefix of this one: trail_for_day slices it instead of walking it again.
+    Returns (lines, lengths per line after each point, day_known per point).
+    """
+    lat, lon, _ = _place_points(timeline)
+    known: tuple[list, list] = ([], [])
+    uncertain: tuple[list, list] = ([], [])
+    approach: tuple[list, list] = ([], [])
+    n = len(timeline.trail)
+    lengths = {key: np.zeros(n, dtype=np.int64) for key in ("known", "uncertain", "approach")}
+    day_known = np.array([point.day_known for point in timeline.trail], dtype=np.int64)
+    reached = np.zeros(n, dtype=np.int64)
+    n_reached = 0
+    previous: int | None = None
+    for k, point in enumerate(timeline.trail):
+        p = point.place_index
+        if point.is_approach:
+            if n_reached:
+                # The nearest place already reached (first one on a tie, as min() would pick).
+                candidates = reached[:n_reached]
+                origin = int(candidates[np.argmin(np.hypot(lat[candidates] - lat[p], lon[candidates] - lon[p]))])
+                tip = _approach_tip(lat[origin], lon[origin], lat[p], lon[p])
+                approach[0].extend([lat[origin], tip[0], None])
+                approach[1].extend([lon[origin], tip[1], None])
+        else:
+            if previous is not None and previous != p:
+                target = known if point.basis != "bounded" else uncertain
+                target[0].extend([lat[previous], lat[p], None])
+                target[1].extend([lon[previous], lon[p], None])
+            previous = p
+            reached[n_reached] = p
+            n_reached += 1
+        lengths["known"][k] = len(known[0])
+        lengths["uncertain"][k] = len(uncertain[0])
+        lengths["approach"][k] = len(approach[0])
+    return {"known": known, "uncertain": uncertain, "approach": approach}, lengths, day_known
+
+
+def _trail_slice(trail: tuple, day: int) -> dict[str, tuple[list, list]]:
+    lines, lengths, day_known = trail
+    k = int(np.searchsorted(day_known, day, side="right"))
+    out = {}
+    for key, (la, lo) in lines.items():
+        size = int(lengths[key][k - 1]) if k else 0
+        out[key] = (la[:size], lo[:size])
+    return out
+
+
 def trail_for_day(timeline: Timeline, day: int) -> dict[str, tuple[list, list]]:
     """Trail line coordinates on day index `day`: known segments, uncertain segments, approach arrows.
 
@@ -162,35 +213,17 @@ def trail_for_day(timeline: Timeline, day: int) -> dict[str, tuple[list, list]]:
     closed).  A segment into a vertex dated only by a window is drawn as uncertain.
     An approach is an arrow that stops short of the place, never a vertex.
     """
-    lat, lon, _ = _place_points(timeline)
-    known: tuple[list, list] = ([], [])
-    uncertain: tuple[list, list] = ([], [])
-    approach: tuple[list, list] = ([], [])
-    previous: int | None = None
-    reached: list[int] = []
-    for point in timeline.trail:
-        if point.day_known > day:
-            continue
-        p = point.place_index
-        if point.is_approach:
-            if not reached:
-                continue
-            origin = min(reached, key=lambda q: math.hypot(lat[q] - lat[p], lon[q] - lon[p]))
-            tip = _approach_tip(lat[origin], lon[origin], lat[p], lon[p])
-            approach[0].extend([lat[origin], tip[0], None])
-            approach[1].extend([lon[origin], tip[1], None])
-            continue
-        if previous is not None and previous != p:
-            target = known if point.basis != "bounded" else uncertain
-            target[0].extend([lat[previous], lat[p], None])
-            target[1].extend([lon[previous], lon[p], None])
-        previous = p
-        reached.append(p)
-    return {"known": known, "uncertain": uncertain, "approach": approach}
+    day_known = [point.day_known for point in timeline.trail]
+    if any(b < a for a, b in zip(day_known, day_known[1:])):
+        # Not in the order build_trail gives: keep only the points known by `day`, in order.
+        from dataclasses import replace
+
+        return _trail_all(replace(timeline, trail=tuple(p for p in timeline.trail if p.day_known <= day)))[0]
+    return _trail_slice(_trail_all(timeline), day)
 
 
 def _subset(mask: np.ndarray, lat: np.ndarray, lon: np.ndarray) -> tuple[list, list]:
-    return [float(x) for x in lat[mask]], [float(x) for x in lon[mask]]
+    return lat[mask].tolist(), lon[mask].tolist()
 
 
 def client_payload(timeline: Timeline) -> dict:
@@ -209,21 +242,24 @@ def client_payload(timeline: Timeline) -> dict:
     area_bit = is_area.astype(np.int32)
     held_codes = np.where(pinned, timeline.held * 2 + area_bit, NONE)
     mark_codes = np.where(pinned & (timeline.marks != NONE), timeline.marks * 2 + area_bit, NONE)
+    changed_today = np.array([s.changed_today for s in timeline.held_states], dtype=bool)
+    claimant_colors = np.array([ACTOR_COLORS.get(c, INK) for c in timeline.claimants] or [INK], dtype=object)
+    trail = _trail_all(timeline)
 
     days = []
     for d in range(n_days):
-        trail = trail_for_day(timeline, d)
+        today = _trail_slice(trail, d)
         claim_mask = pinned & (timeline.claims[d] != NONE)
-        changed_mask = pinned & np.array([timeline.held_states[c].changed_today for c in timeline.held[d]], dtype=bool)
+        changed_mask = pinned & changed_today[timeline.held[d]]
         days.append(
             {
                 "held": held_codes[d].tolist(),
                 "events": mark_codes[d].tolist(),
-                "trail_known": trail["known"],
-                "trail_uncertain": trail["uncertain"],
-                "approach": trail["approach"],
+                "trail_known": today["known"],
+                "trail_uncertain": today["uncertain"],
+                "approach": today["approach"],
                 "claims": _subset(claim_mask, lat, lon),
-                "claim_colors": [ACTOR_COLORS.get(timeline.claimants[c], INK) for c in timeline.claims[d][claim_mask]],
+                "claim_colors": claimant_colors[timeline.claims[d][claim_mask]].tolist(),
                 "changed": _subset(changed_mask, lat, lon),
                 "route_colors": [_route_color(timeline, route, d) for route in timeline.routes],
             }
@@ -239,8 +275,8 @@ def client_payload(timeline: Timeline) -> dict:
             "changed": TRACE_CHANGED,
             "routes_start": TRACE_ROUTES_START,
         },
-        "lat": [None if math.isnan(x) else round(float(x), 5) for x in lat],
-        "lon": [None if math.isnan(x) else round(float(x), 5) for x in lon],
+        "lat": [None if math.isnan(x) else round(x, 5) for x in lat.tolist()],
+        "lon": [None if math.isnan(x) else round(x, 5) for x in lon.tolist()],
         "styles": {"held": held_styles, "events": mark_styles},
         "days": days,
     }
