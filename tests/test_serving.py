@@ -12,6 +12,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -71,6 +72,10 @@ def test_gunicorn_runs_two_workers(server):
     _, process = server
     if not Path("/proc").is_dir():
         pytest.skip("no /proc to count worker processes")
+    # The master answers as soon as one worker is up; give the second a moment to boot.
+    deadline = time.monotonic() + 15
+    while len(_children(process.pid)) != 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
     assert len(_children(process.pid)) == 2
 
 
@@ -82,10 +87,10 @@ def test_page_and_callback_answer_200(server):
     status, text, _ = request(base, "GET", "/_dash-dependencies")
     assert status == 200
     deps = json.loads(text)
-    server_side = [d for d in deps if d.get("clientside_function") is None]
-    assert [d["output"] for d in server_side] == ["source-panel.children"]
+    server_side = {d["output"]: d for d in deps if d.get("clientside_function") is None}
+    assert "source-panel.children" in server_side
     # The body the browser sends when a place is selected, built from the dependency spec.
-    spec = server_side[0]
+    spec = server_side["source-panel.children"]
     body = {
         "output": spec["output"],
         "outputs": {"id": "source-panel", "property": "children"},
@@ -109,6 +114,19 @@ def test_junk_gets_no_5xx_from_gunicorn(server, raw, content_type, allowed):
         assert 413 in allowed
         return
     assert_clean(status, text, allowed)
+
+
+def test_chunked_oversized_body_gets_413(server):
+    base, _ = server
+    host, port = base.removeprefix("http://").split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=10)
+    try:
+        conn.request("POST", CALLBACK_URL, body=iter([b"x" * 1024] * 100), encode_chunked=True,
+                     headers={"Content-Type": "application/json", "Transfer-Encoding": "chunked"})
+        response = conn.getresponse()
+        assert_clean(response.status, response.read().decode(), {413})
+    finally:
+        conn.close()
 
 
 def test_server_still_healthy_after_junk(server):
