@@ -54,6 +54,17 @@ def legend() -> html.Details:
     )
 
 
+def _what(event) -> str:
+    """'Capture (reported). ', 'Statement by Türkiye (government). '"""
+    what = schema.EVENT_TYPES[event["event_type"]].label
+    actor = event["actor"] if isinstance(event["actor"], str) else ""
+    if actor:
+        what += f" by {schema.ACTORS[actor].label}"
+    if event["claim_status"] != "statement":
+        what += f" ({schema.CLAIM_STATUS[event['claim_status']].label.lower()})"
+    return what + ". "
+
+
 def _event_line(timeline: Timeline, j: int, day: int) -> html.Li:
     event = timeline.events.iloc[j]
     place = timeline.places.iloc[event["_place_index"]]
@@ -61,7 +72,7 @@ def _event_line(timeline: Timeline, j: int, day: int) -> html.Li:
         html.Button(
             [
                 html.Span(f"{place['name']}: ", className="lane-place"),
-                html.Span(f"{schema.EVENT_TYPES[event['event_type']].label} ({schema.CLAIM_STATUS[event['claim_status']].label.lower()}). "),
+                html.Span(_what(event)),
                 html.Span(date_phrase(event), className="lane-date"),
             ],
             id={"type": "place-button", "place": place["place_id"], "key": f"lane-{day}-{j}"},

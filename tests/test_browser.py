@@ -135,3 +135,15 @@ def test_markup_in_an_excerpt_renders_as_text(tmp_path):
         assert page.locator("#source-panel script, #source-panel img").count() == 0
         assert page.evaluate("() => window.__pwned") is None
         assert dialogs == []
+
+
+def test_zoom_survives_slider_moves(page):
+    box = page.locator("#map").bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    scale = "() => document.querySelector('#map .js-plotly-plot')._fullLayout.geo.projection.scale"
+    before = page.evaluate(scale)
+    page.mouse.wheel(0, -400)  # zoom in, as a user does
+    page.wait_for_function(f"() => ({scale})() > {before} * 1.2", timeout=10_000)
+    zoomed = page.evaluate(scale)
+    slider_to(page, 5)
+    assert page.evaluate(scale) == pytest.approx(zoomed)
