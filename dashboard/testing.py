@@ -54,7 +54,8 @@ def wait_for_http(url: str, timeout: float = 30.0, process: subprocess.Popen | N
     last = None
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
-            out = process.stdout.read().decode(errors="replace") if process.stdout else ""
+            log_path = getattr(process, "log_path", None)
+            out = Path(log_path).read_text(errors="replace") if log_path else ""
             raise RuntimeError(f"server exited with {process.returncode} before answering {url}:\n{out}")
         try:
             with urllib.request.urlopen(url, timeout=2) as response:
@@ -71,9 +72,11 @@ def running_server(args: list[str], url_path: str = "/", env: dict | None = None
     """Run a server command (with {port} in args) on 127.0.0.1; yield (base_url, process)."""
     port = free_port()
     command = [a.format(port=port) for a in args]
-    process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}
-    )
+    # The server's output goes to a file, not a pipe: a chatty server must never block
+    # on a full pipe that nobody reads.
+    log = tempfile.NamedTemporaryFile(prefix="server-", suffix=".log", delete=False)
+    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
+    process.log_path = log.name
     base = f"http://127.0.0.1:{port}"
     try:
         wait_for_http(base + url_path, timeout=timeout, process=process)
@@ -85,6 +88,8 @@ def running_server(args: list[str], url_path: str = "/", env: dict | None = None
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        log.close()
+        os.unlink(log.name)
 
 
 def dashboard_command(data_dir: str | Path | None = None) -> list[str]:
