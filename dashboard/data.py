@@ -8,6 +8,7 @@ The CLI's ``validate`` command and the app's start-up use this same code path.
 from __future__ import annotations
 
 import csv
+import json
 import math
 import re
 from collections.abc import Iterable, Iterator
@@ -18,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import schema
-from .paths import default_data_dir
+from .paths import basemap_dir, default_data_dir
 
 _ID_RE = re.compile(schema.ID_PATTERN)
 _LANG_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
@@ -259,7 +260,17 @@ def _check_sources(table: Table, data_dir: Path, problems: list[Problem]) -> dic
     return texts
 
 
-def _check_places(table: Table, problems: list[Problem]) -> dict[str, dict[str, str]]:
+def governorate_names(data_dir: Path) -> frozenset[str]:
+    """Names of Syria's governorates in the basemap (empty if the file is absent)."""
+    path = basemap_dir(data_dir) / "syria_governorates.geojson"
+    try:
+        features = json.loads(path.read_text(encoding="utf-8"))["features"]
+        return frozenset(f["properties"]["name"] for f in features)
+    except (OSError, ValueError, KeyError, TypeError):
+        return frozenset()
+
+
+def _check_places(table: Table, problems: list[Problem], governorates: frozenset[str] = frozenset()) -> dict[str, dict[str, str]]:
     """Validate places.csv; return {place_id: row} for every row with a valid id."""
     check = _Checker(table, problems)
     seen: dict[str, int] = {}
@@ -279,6 +290,9 @@ def _check_places(table: Table, problems: list[Problem]) -> dict[str, dict[str, 
         if row["geocoded_at"] and not _ISO_TIMESTAMP_RE.match(row["geocoded_at"]):
             check.add(line, "geocoded_at", row["geocoded_at"], "is not an ISO date or timestamp", "YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ, or empty")
         _check_coordinates(check, line, row)
+        if governorates and row["country"] == schema.MAPPED_COUNTRY and row["admin1"] and row["admin1"] not in governorates:
+            check.add(line, "admin1", row["admin1"], "is not a governorate name in the basemap",
+                      "one of: " + ", ".join(sorted(governorates)) + "; or empty")
         if row["kind"] == "route":
             routes.append((line, row))
         elif row["route_ends"]:
@@ -410,7 +424,7 @@ def validate(data_dir: Path | str | None = None) -> tuple[list[Problem], dict[st
     places = read_table(data_dir, schema.PLACES_FILE, schema.PLACE_COLUMNS, problems)
     events = read_table(data_dir, schema.EVENTS_FILE, schema.EVENT_COLUMNS, problems)
     texts = _check_sources(sources, data_dir, problems)
-    place_rows = _check_places(places, problems)
+    place_rows = _check_places(places, problems, governorate_names(data_dir))
     source_ids = {row["source_id"] for _, row in sources.rows}
     _check_events(events, source_ids, texts, place_rows, problems)
     tables = {"sources": sources, "places": places, "events": events}
