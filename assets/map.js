@@ -80,6 +80,8 @@
   }
 
   var pending = null;
+  // What the map shows (or is being restyled to): a repeated request is a no-op.
+  var shown = { payload: null, day: null, mode: null };
   function restyleWhenReady(payload, day, mode, tries) {
     var gd = graphDiv();
     if (!gd || !gd._fullLayout || !gd._fullLayout.geo || !window.Plotly) {
@@ -89,13 +91,42 @@
       }
       return;
     }
+    clearTimeout(pending);
+    if (shown.payload === payload && shown.day === day && shown.mode === mode && shown.gd === gd && shown.data === gd.data) return;
+    shown = { payload: payload, day: day, mode: mode, gd: gd, data: gd.data };
     var m = merge(updatesFor(payload, day, mode));
-    window.__dashboardMap = { day: day, mode: mode, requestedAt: performance.now() };
+    var state = { day: day, mode: mode, requestedAt: performance.now() };
+    window.__dashboardMap = state;
     window.Plotly.restyle(gd, m.update, m.indices).then(function () {
+      state.doneAt = performance.now();
+      if (window.__dashboardMap !== state) return;  // a later day was asked for meanwhile
       gd.setAttribute("data-day", String(day));
       gd.setAttribute("data-mode", mode);
-      window.__dashboardMap.doneAt = performance.now();
     });
+  }
+
+  /* Fast path: restyle as soon as the slider shows a new value.  Dash dispatches the
+   * applyDay callback only after its renderer has processed every callback on the
+   * slider (tens of ms); the thumb's aria-valuenow changes first.  applyDay still runs
+   * (labels, lists, mode changes) and finds the map already on that day. */
+  var watched = null;
+  var latest = { payload: null, mode: "held" };
+  function watchSlider() {
+    var root = document.getElementById("date-slider");
+    if (!root || root === watched || typeof MutationObserver === "undefined") return;
+    watched = root;
+    new MutationObserver(function (records) {
+      if (!latest.payload) return;
+      for (var i = records.length - 1; i >= 0; i--) {
+        var el = records[i].target;
+        if (el.getAttribute && el.getAttribute("role") === "slider") {
+          var value = el.getAttribute("aria-valuenow");
+          if (value === null || value === "") return;
+          restyleWhenReady(latest.payload, clampDay(latest.payload, value), latest.mode, 0);
+          return;
+        }
+      }
+    }).observe(root, { attributes: true, attributeFilter: ["aria-valuenow"], subtree: true });
   }
 
   function clampDay(payload, day) {
@@ -111,6 +142,8 @@
         if (!payload) return [window.dash_clientside.no_update, window.dash_clientside.no_update];
         day = clampDay(payload, day);
         mode = mode === "events" ? "events" : "held";
+        latest = { payload: payload, mode: mode };
+        watchSlider();
         restyleWhenReady(payload, day, mode, 0);
         showDayOnly(day);
         return [payload.labels[day], payload.summaries[day]];

@@ -20,6 +20,7 @@ and writes the same as JSON (default benchmarks/out/load.json).  With --check, e
 from __future__ import annotations
 
 import argparse
+import gzip
 import http.client
 import json
 import os
@@ -47,6 +48,15 @@ MAX_REQUESTS = 1_000_000
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 CALLBACK_PATH = "/_dash-update-component"
 BASEMAP_PATH = "/basemap/world_50m.json"
+# Loaded on demand by dcc/dash_table after the page starts (seen in Chromium's network log).
+ASYNC_ASSETS = [
+    "/_dash-component-suites/dash/dcc/async-graph.js",
+    "/_dash-component-suites/dash/dcc/async-slider.js",
+    "/_dash-component-suites/dash/dash_table/async-table.js",
+    "/_dash-component-suites/dash/dash_table/async-highlight.js",
+    "/_dash-component-suites/plotly/package_data/plotly.min.js",
+    "/basemap/syria_governorates.geojson",
+]
 
 
 def callback_body(place_id: str) -> bytes:
@@ -116,7 +126,7 @@ class User(threading.Thread):
     def request(self, kind: str, method: str, path: str, body: bytes | None = None) -> bytes | None:
         if self.recorder.total >= self.args.max_requests:
             return None
-        headers = {"Accept-Encoding": "gzip, br", "Connection": "keep-alive"}
+        headers = {"Accept-Encoding": "gzip", "Connection": "keep-alive"}
         if body is not None:
             headers["Content-Type"] = "application/json"
         started = time.perf_counter()
@@ -127,6 +137,8 @@ class User(threading.Thread):
             response = self.conn.getresponse()
             data = response.read()
             ok = response.status == 200
+            if ok and response.getheader("Content-Encoding") == "gzip":
+                data = gzip.decompress(data)
             self.recorder.add(kind, time.perf_counter() - started, ok, f"HTTP {response.status}")
             if response.getheader("Connection", "").lower() == "close":
                 self.conn.close()
@@ -144,7 +156,7 @@ class User(threading.Thread):
         time.sleep(max(0.0, self.start_at - time.monotonic()))
         html = self.request("page", "GET", "/")
         if self.args.assets and html:
-            for src in script_srcs(html.decode("utf-8", errors="replace")):
+            for src in script_srcs(html.decode("utf-8", errors="replace")) + ASYNC_ASSETS:
                 self.request("asset", "GET", src)
         self.request("layout", "GET", "/_dash-layout")
         self.request("dependencies", "GET", "/_dash-dependencies")
@@ -230,7 +242,7 @@ def run_load(base: str, args) -> dict:
         raise SystemExit(f"refusing to load {parsed.hostname}: this benchmark only targets 127.0.0.1/localhost")
     host, port = parsed.hostname, parsed.port or 80
     conn = http.client.HTTPConnection(host, port, timeout=30)
-    conn.request("GET", "/_dash-layout")
+    conn.request("GET", "/_dash-layout")  # no Accept-Encoding: plain JSON
     place_ids = place_ids_from_layout(json.loads(conn.getresponse().read()))
     conn.close()
     if not place_ids:

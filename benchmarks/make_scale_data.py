@@ -101,6 +101,8 @@ def make_places(n: int, rng: random.Random) -> list[dict]:
     first_point = len(places)
     for i in range(n_point):
         r = rng.random()
+        if i < 4:  # at least one of each precision, however small the dataset
+            r = (0.01, 0.05, 0.1, 0.5)[i]
         pid = f"p{i:05d}"
         if r < 0.02:
             kind, precision = rng.choice(("village", "town")), "unidentified"
