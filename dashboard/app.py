@@ -53,7 +53,7 @@ def create_app(data_dir: str | Path | None = None) -> Dash:
 
     Raises data.DataError, listing every problem, if the data is invalid.
     """
-    data_path = Path(data_dir) if data_dir is not None else default_data_dir()
+    data_path = (Path(data_dir) if data_dir is not None else default_data_dir()).resolve()
     timeline = build_timeline(load_dataset(data_path))
     app = Dash(
         __name__,
