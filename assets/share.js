@@ -54,6 +54,26 @@
     thumb.setAttribute("aria-valuetext", text);
   }
 
+  // The table's pager buttons are icons only: give them names screen readers can say.
+  var PAGER_LABELS = {
+    "first-page": "First page of events", "previous-page": "Previous page of events",
+    "next-page": "Next page of events", "last-page": "Last page of events",
+    "current-page": "Page number of the event table"
+  };
+  function labelPager() {
+    Object.keys(PAGER_LABELS).forEach(function (cls) {
+      document.querySelectorAll("#event-table-container ." + cls + ", .table-panel ." + cls).forEach(function (el) {
+        if (el.getAttribute("aria-label") !== PAGER_LABELS[cls]) el.setAttribute("aria-label", PAGER_LABELS[cls]);
+      });
+    });
+  }
+  window.addEventListener("load", function () {
+    labelPager();
+    if (typeof MutationObserver !== "undefined") {
+      new MutationObserver(labelPager).observe(document.body, { childList: true, subtree: true });
+    }
+  });
+
   // On a narrow screen, frame Syria alone so the map is large enough to touch.
   function fitNarrowScreen(tries) {
     if (window.innerWidth >= 700) return;

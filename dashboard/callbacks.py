@@ -12,6 +12,7 @@ from .export import export_csv, export_filename, export_geojson, geojson_text
 from .figures import MODES
 from .model import Timeline
 from .panel import source_panel
+from .table import event_table_frame, table_page
 
 MAX_PLACE_ID_CHARS = 80
 
@@ -112,6 +113,13 @@ def _register_sharing(app: Dash, timeline: Timeline) -> None:
         Input("date-slider", "value"),
         State("day-data", "data"),
     )
+
+    rows = event_table_frame(timeline)
+
+    @app.callback(Output("event-table", "data"), Input("event-table", "page_current"), Input("event-table", "sort_by"))
+    def event_table_page(page, sort_by):
+        """One page of the event table, sorted as asked; malformed paging or sorting is ignored."""
+        return table_page(rows, page, sort_by)
 
     @app.callback(
         Output("download", "data"),

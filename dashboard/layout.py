@@ -13,7 +13,12 @@ from dash import dash_table, dcc, html
 from . import __version__, schema
 from .figures import MODE_LABELS, base_figure, client_payload, legend_entries
 from .model import Timeline
+from .table import COLUMNS as TABLE_COLUMNS
+from .table import PAGE_SIZE, page_count
 from .narrative import date_phrase, day_summary, fmt_day, fmt_short
+
+# Lists beside the map stay short at any scale; the event table pages through everything.
+MAX_LIST_ITEMS = 30
 
 GRAPH_CONFIG = {
     "topojsonURL": "/basemap/",
@@ -86,7 +91,10 @@ def beyond_the_map(timeline: Timeline) -> html.Section:
     """Per day: events at places not drawn (statements abroad, country-wide facts)."""
     days = []
     for d in range(len(timeline.days)):
-        items = [_event_line(timeline, int(j), d) for j in timeline.unpinned_event_indices(d)]
+        indices = timeline.unpinned_event_indices(d)
+        items = [_event_line(timeline, int(j), d) for j in indices[:MAX_LIST_ITEMS]]
+        if len(indices) > MAX_LIST_ITEMS:
+            items.append(html.Li(f"\u2026 and {len(indices) - MAX_LIST_ITEMS} more: see the event table.", className="muted"))
         days.append(
             html.Div(
                 html.Ul(items) if items else html.P("Nothing for this day.", className="muted"),
@@ -108,7 +116,8 @@ def beyond_the_map(timeline: Timeline) -> html.Section:
 def unlocated(timeline: Timeline) -> html.Section:
     """Places the data names but cannot locate: listed, never drawn as a point."""
     places = timeline.places
-    rows = places[(places["geo_precision"] == "unidentified")]
+    all_rows = places[(places["geo_precision"] == "unidentified")]
+    rows = all_rows.head(MAX_LIST_ITEMS)
     items = [
         html.Li(
             html.Button(
@@ -119,48 +128,13 @@ def unlocated(timeline: Timeline) -> html.Section:
         )
         for _, row in rows.iterrows()
     ]
+    if len(all_rows) > len(rows):
+        items.append(html.Li(f"\u2026 and {len(all_rows) - len(rows)} more (see docs/data.md).", className="muted"))
     return html.Section(
         [html.H2("Named but not located"), html.Ul(items) if items else html.P("None.", className="muted")],
         id="unlocated",
         className="panel",
     )
-
-
-def _table_date(event) -> str:
-    start, end = event["date_start"], event["date_end"]
-    basis = schema.DATE_BASIS[event["date_basis"]].label.lower()
-    return f"{start} ({basis})" if start == end else f"{start} \u2192 {end} (window)"
-
-
-def event_rows(timeline: Timeline) -> list[dict]:
-    """One table row per event: what a reader scans, plus the ids and days the page needs."""
-    places = timeline.places
-    rows = []
-    ordered = timeline.events.sort_values(["date_start_day", "date_end_day", "line"])
-    for _, event in ordered.iterrows():
-        rows.append(
-            {
-                "id": event["event_id"],
-                "place_id": event["place_id"],
-                "start_day": int(event["date_start_day"]),
-                "end_day": int(event["date_end_day"]),
-                "date": _table_date(event),
-                "place": places.iloc[int(event["_place_index"])]["name"],
-                "what": schema.EVENT_TYPES[event["event_type"]].label,
-                "who": schema.ACTORS[event["actor"]].label if isinstance(event["actor"], str) and event["actor"] else "",
-                "status": schema.CLAIM_STATUS[event["claim_status"]].label,
-            }
-        )
-    return rows
-
-
-TABLE_COLUMNS = [
-    {"name": "Date", "id": "date"},
-    {"name": "Place", "id": "place"},
-    {"name": "What happened", "id": "what"},
-    {"name": "Who", "id": "who"},
-    {"name": "Claim status", "id": "status"},
-]
 
 
 def event_table(timeline: Timeline) -> html.Section:
@@ -172,11 +146,15 @@ def event_table(timeline: Timeline) -> html.Section:
                    "Rows of the selected day are highlighted.", className="muted"),
             dash_table.DataTable(
                 id="event-table",
-                columns=TABLE_COLUMNS,
-                data=event_rows(timeline),
-                sort_action="native",
-                page_action="native",
-                page_size=50,
+                columns=[{"name": name, "id": column} for column, name in TABLE_COLUMNS],
+                data=[],
+                sort_action="custom",
+                sort_mode="single",
+                sort_by=[],
+                page_action="custom",
+                page_current=0,
+                page_size=PAGE_SIZE,
+                page_count=page_count(len(timeline.events)),
                 cell_selectable=True,
                 style_as_list_view=True,
                 style_table={"overflowX": "auto"},

@@ -205,10 +205,17 @@ def build_trail(events: pd.DataFrame, places: pd.DataFrame, place_index: dict[st
     rows = rows[np.lexsort((line, start, end))]
     basis = _str_array(events["date_basis"])
     end_all = events["date_end_day"].to_numpy(dtype=np.int64)
-    return tuple(
-        TrailPoint(int(place_idx[j]), int(j), int(end_all[j]), str(basis[j]), bool(event_type[j] == "approach"))
-        for j in rows
-    )
+    # A place joins the trail once, at its first known capture/advance (and once as an
+    # approach), so the trail grows with places reached, not with the number of events.
+    seen: set[tuple[int, bool]] = set()
+    points = []
+    for j in rows:
+        key = (int(place_idx[j]), bool(event_type[j] == "approach"))
+        if key in seen:
+            continue
+        seen.add(key)
+        points.append(TrailPoint(key[0], int(j), int(end_all[j]), str(basis[j]), key[1]))
+    return tuple(points)
 
 
 def _str_array(column: pd.Series) -> np.ndarray:

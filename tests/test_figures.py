@@ -160,3 +160,12 @@ def test_legend_explains_every_controller_colour():
 def test_day_payload_rejects_unknown_mode(timeline):
     with pytest.raises(ValueError, match="mode must be one of"):
         day_payload(client_payload(timeline), 0, "<script>")
+
+
+def test_trail_visits_a_place_once_however_many_events_it_has(tmp_path):
+    events = DEFAULT_EVENTS + [
+        event("alpha-again", "alpha", "On Nov. 30, rebels captured Alpha after a rapid advance.", "2024-12-02",
+              controller_before="", controller_after="", event_type="advance")
+    ]
+    tl = build_timeline(load_dataset(write_dataset(tmp_path / "d", events=events)))
+    assert [tl.places.iloc[p.place_index]["place_id"] for p in tl.trail] == ["alpha", "bravo"]
