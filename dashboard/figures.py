@@ -74,6 +74,11 @@ class MarkerStyle:
     label: str
 
 
+def plotly_text(value: str) -> str:
+    """`value` escaped for Plotly's text/hover labels (which interpret <b>, <a>, <br>...)."""
+    return str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def _controller_label(code: str) -> str:
     return schema.CONTROLLERS[code].label if code else "Control not reported"
 
@@ -344,7 +349,9 @@ def base_figure(timeline: Timeline) -> go.Figure:
     places = timeline.places
     pinned = timeline.pinned
     place_ids = places["place_id"].tolist()
-    names = places["name"].tolist()
+    # Plotly reads a subset of HTML in text and hover labels: names from the CSV are
+    # escaped so they always show exactly as written.
+    names = [plotly_text(name) for name in places["name"]]
     precision = places["geo_precision"].tolist()
     customdata = [[pid, name, schema.GEO_PRECISION[prec].label] for pid, name, prec in zip(place_ids, names, precision)]
 

@@ -169,3 +169,13 @@ def test_trail_visits_a_place_once_however_many_events_it_has(tmp_path):
     ]
     tl = build_timeline(load_dataset(write_dataset(tmp_path / "d", events=events)))
     assert [tl.places.iloc[p.place_index]["place_id"] for p in tl.trail] == ["alpha", "bravo"]
+
+
+def test_markup_in_place_names_is_escaped_for_plotly_labels(tmp_path):
+    places = [dict(p) for p in DEFAULT_PLACES]
+    places[0]["name"] = "<b>Alpha</b> & <a href='javascript:x'>co</a>"
+    tl = build_timeline(load_dataset(write_dataset(tmp_path / "d", places=places)))
+    fig = figures.base_figure(tl)
+    name = fig.data[figures.TRACE_PLACES].customdata[tl.place_index["alpha"]][1]
+    assert name == "&lt;b&gt;Alpha&lt;/b&gt; &amp; &lt;a href='javascript:x'&gt;co&lt;/a&gt;"
+    assert "<" not in "".join(fig.data[figures.TRACE_LABELS].text)
