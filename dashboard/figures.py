@@ -353,7 +353,10 @@ def base_figure(timeline: Timeline) -> go.Figure:
     # escaped so they always show exactly as written.
     names = [plotly_text(name) for name in places["name"]]
     precision = places["geo_precision"].tolist()
-    customdata = [[pid, name, schema.GEO_PRECISION[prec].label] for pid, name, prec in zip(place_ids, names, precision)]
+    # numpy arrays pass plotly's validators in one step (lists are walked item by item).
+    customdata = np.array(
+        [[pid, name, schema.GEO_PRECISION[prec].label] for pid, name, prec in zip(place_ids, names, precision)], dtype=object
+    ).reshape(len(place_ids), 3)
 
     halo_mask = pinned & places["geo_precision"].isin(["approximate", "area"]).to_numpy()
     halo_sizes = [44 if prec == "area" else 30 for prec in places["geo_precision"][halo_mask]]
@@ -381,10 +384,10 @@ def base_figure(timeline: Timeline) -> go.Figure:
                       marker={"symbol": "arrow", "angleref": "previous", "size": 14,
                               "color": CONTROLLER_COLORS["opposition"]}),
         go.Scattergeo(
-            name="places", lat=[None] * len(places), lon=[None] * len(places), mode="markers+text",
-            customdata=customdata, text=[""] * len(places), textposition="middle center",
+            name="places", lat=np.full(len(places), None), lon=np.full(len(places), None), mode="markers+text",
+            customdata=customdata, text=np.full(len(places), ""), textposition="middle center",
             textfont={"size": 11, "color": INK, "family": "system-ui, sans-serif"},
-            hovertext=[""] * len(places),
+            hovertext=np.full(len(places), ""),
             hovertemplate="<b>%{customdata[1]}</b><br>%{hovertext}<br>Location: %{customdata[2]}<extra></extra>",
             marker={"size": 15, "color": UNKNOWN_COLOR, "line": {"width": 1, "color": UNKNOWN_LINE}},
         ),

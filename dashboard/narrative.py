@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
+import numpy as np
 import pandas as pd
 
 from . import schema
@@ -54,13 +55,13 @@ def control_phrase(event: pd.Series | dict) -> str:
 
 def day_summary(timeline: Timeline, day: int) -> str:
     """One sentence for screen readers: what the sources say about day index `day`."""
-    events = timeline.events
+    events = timeline.events[["event_type", "claim_status", "place_as_written", "date_start_day", "date_end_day"]]
     todays = events.iloc[timeline.events_by_day[day]]
     names = timeline.places.set_index("place_id")["name"]
     exact = todays[todays["date_start_day"] == todays["date_end_day"]]
     windowed = len(todays) - len(exact)
     parts: list[str] = []
-    for (event_type, claim), group in exact.groupby(["event_type", "claim_status"], sort=False):
+    for (event_type, claim), group in exact.groupby(["event_type", "claim_status"], sort=False, observed=True):
         label = schema.EVENT_TYPES[event_type].label.lower()
         where = ", ".join(list(dict.fromkeys(group["place_as_written"]))[:3])
         more = f" and {group['place_as_written'].nunique() - 3} more" if group["place_as_written"].nunique() > 3 else ""
@@ -69,9 +70,8 @@ def day_summary(timeline: Timeline, day: int) -> str:
         parts.append(f"{len(group)} {status}{noun} ({where}{more})")
     if not parts:
         parts.append("no event dated to this day")
-    changes = [
-        names.iloc[p] for p, code in enumerate(timeline.held[day]) if timeline.held_states[code].changed_today
-    ]
+    changed_codes = [code for code, state in enumerate(timeline.held_states) if state.changed_today]
+    changes = list(names.to_numpy()[np.isin(timeline.held[day], changed_codes)])
     text = f"{fmt_day(timeline.days[day])}: " + "; ".join(parts)
     if changes:
         text += f". Changed hands: {', '.join(changes[:5])}" + (" and more" if len(changes) > 5 else "")
