@@ -8,24 +8,31 @@ The CLI's ``validate`` command and the app's start-up use this same code path.
 from __future__ import annotations
 
 import csv
+import gc
 import json
 import math
 import re
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from . import schema
 from .paths import basemap_dir, default_data_dir
 
 _ID_RE = re.compile(schema.ID_PATTERN)
+# Many ids, each ended by a NUL, every one matching ID_PATTERN (see _invalid_ids).
+_ALL_IDS_RE = re.compile(r"(?:(?:" + schema.ID_PATTERN.removeprefix("^").removesuffix("$") + r")\x00)*")
 _LANG_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 _ISO_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ISO_TIMESTAMP_RE = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$")
 _WS_RE = re.compile(r"\s+")
+_URL_RE = re.compile(r"^https?://[^\s]+$")
 # The first problems are the useful ones; past this many, a file is broken wholesale.
 MAX_PROBLEMS = 1_000
 
@@ -74,7 +81,19 @@ class Dataset:
 
 def normalize_ws(text: str) -> str:
     """Collapse every run of whitespace to one space and strip the ends."""
-    return _WS_RE.sub(" ", text).strip()
+    # The same as _WS_RE.sub(" ", text).strip() (\s is str.isspace), without the regex.
+    return " ".join(text.split())
+
+
+def _normalized(text: str) -> str:
+    """normalize_ws(text), skipping the rewrite when the text is already normal (as most are).
+
+    Every whitespace character but the plain space is unprintable, so printable text
+    without a double space or a space at either end is exactly what normalize_ws returns.
+    """
+    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+        return text
+    return normalize_ws(text)
 
 
 def parse_iso_date(value: str) -> date | None:
@@ -95,6 +114,23 @@ def _parse_float(value: str) -> float | None:
     return number if math.isfinite(number) else None
 
 
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Hold off the cyclic garbage collector while building many small rows.
+
+    A large file makes hundreds of thousands of lists and dicts, none of them in a
+    cycle; without this the collector rescans them again and again (about half the
+    time of reading a big file).  Reference counting still frees everything as usual.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 # ---------------------------------------------------------------- reading
 
 
@@ -105,16 +141,72 @@ class Table:
     ok: bool  # header matched; rows were read
 
 
+@dataclass
+class _Records:
+    """A table as read: each row's line number and its stripped values, kept flat.
+
+    Row i is ``values[i * width:(i + 1) * width]`` and column j is ``values[j::width]``,
+    both plain list slices.
+    """
+
+    name: str
+    columns: tuple[str, ...]
+    lines: list[int]
+    values: list[str]
+    ok: bool
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    def row(self, i: int) -> dict[str, str]:
+        width = len(self.columns)
+        return dict(zip(self.columns, self.values[i * width : (i + 1) * width]))
+
+    def table(self) -> Table:
+        return Table(self.name, [(line, self.row(i)) for i, line in enumerate(self.lines)], self.ok)
+
+    @cached_property
+    def column_values(self) -> dict[str, list[str]]:
+        """Every column's values, one per row."""
+        width = len(self.columns)
+        return {column: self.values[j::width] for j, column in enumerate(self.columns)}
+
+
+class _Stripped(dict):
+    """raw CSV value -> value.strip(), one shared str object per distinct stripped value.
+
+    A column that repeats a few values (a vocabulary, a date, a source) then points at
+    a few shared objects, so the rows are smaller and every later pass over the column
+    is cheap; each distinct raw value is stripped once.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._shared: dict[str, str] = {}
+
+    def __missing__(self, raw: str) -> str:
+        value = raw.strip()
+        value = self[raw] = self._shared.setdefault(value, value)
+        return value
+
+
 def read_table(
     data_dir: Path, name: str, columns: tuple[str, ...], problems: list[Problem]
 ) -> Table:
     """Read one CSV strictly: exact header, one value per column, UTF-8 (BOM allowed)."""
+    with _gc_paused():
+        return _read_records(data_dir, name, columns, problems).table()
+
+
+def _read_records(
+    data_dir: Path, name: str, columns: tuple[str, ...], problems: list[Problem]
+) -> _Records:
     path = data_dir / name
     if not path.is_file():
         problems.append(
             Problem(name, 0, "(file)", str(path), "file is missing", f"create it with the header: {','.join(columns)}")
         )
-        return Table(name, [], False)
+        return _Records(name, columns, [], [], False)
     try:
         raw = path.read_bytes()
         text = raw.decode("utf-8-sig")
@@ -123,23 +215,25 @@ def read_table(
         problems.append(
             Problem(name, line, "(encoding)", repr(raw[exc.start : exc.start + 8]), "not valid UTF-8", "save the file as UTF-8")
         )
-        return Table(name, [], False)
+        return _Records(name, columns, [], [], False)
     except OSError as exc:
         problems.append(Problem(name, 0, "(file)", str(path), f"cannot be read: {exc.strerror}", "a readable file"))
-        return Table(name, [], False)
+        return _Records(name, columns, [], [], False)
     if "\x00" in text:
         line = text[: text.index("\x00")].count("\n") + 1
         problems.append(Problem(name, line, "(file)", "\\x00", "contains a NUL byte", "a plain-text CSV"))
-        return Table(name, [], False)
+        return _Records(name, columns, [], [], False)
 
     lines = text.splitlines(keepends=True)
     reader = csv.reader(lines, strict=True)
-    rows: list[tuple[int, dict[str, str]]] = []
+    lines_of: list[int] = []
+    flat: list[str] = []
+    stripped = _Stripped()
     try:
         header = next(reader, None)
         if header is None:
             problems.append(Problem(name, 1, "(header)", "", "file is empty", f"header: {','.join(columns)}"))
-            return Table(name, [], False)
+            return _Records(name, columns, [], [], False)
         header = [h.strip() for h in header]
         if tuple(header) != columns:
             missing = [c for c in columns if c not in header]
@@ -154,16 +248,22 @@ def read_table(
             problems.append(
                 Problem(name, 1, "(header)", ",".join(header), "; ".join(what), f"exactly, in order: {','.join(columns)}")
             )
-            return Table(name, [], False)
+            return _Records(name, columns, [], [], False)
         start = reader.line_num + 1
+        width = len(columns)
+        strip = str.strip
+        extend = flat.extend
+        append_line = lines_of.append
+        stripped_value = stripped.__getitem__
         for values in reader:
-            if len(rows) >= schema.MAX_ROWS:
+            if len(lines_of) >= schema.MAX_ROWS:
                 problems.append(Problem(name, start, "(file)", "", "too many rows", f"at most {schema.MAX_ROWS}"))
                 break
-            if not any(v.strip() for v in values):
+            row_id = values[0].strip() if values else ""
+            if not row_id and not any(map(strip, values)):
                 start = reader.line_num + 1
                 continue  # blank lines are harmless in a hand-edited file
-            if len(values) != len(columns):
+            if len(values) != width:
                 problems.append(
                     Problem(
                         name,
@@ -175,13 +275,16 @@ def read_table(
                     )
                 )
             else:
-                rows.append((start, dict(zip(columns, (v.strip() for v in values)))))
+                append_line(start)
+                values[0] = ""  # the row's own id is unique: nothing to share, so set it apart
+                extend(map(stripped_value, values))
+                flat[-width] = row_id
             start = reader.line_num + 1
     except csv.Error as exc:
         problems.append(
             Problem(name, reader.line_num, "(row)", "", f"is not well-formed CSV: {exc}", "RFC 4180 CSV; close every quote")
         )
-    return Table(name, rows, True)
+    return _Records(name, columns, lines_of, flat, True)
 
 
 # ---------------------------------------------------------------- checks
@@ -240,7 +343,7 @@ def _check_sources(table: Table, data_dir: Path, problems: list[Problem]) -> dic
         if row["language"] and not _LANG_RE.match(row["language"]):
             check.add(line, "language", row["language"], "is not a language tag", "a BCP 47 tag such as en or ar")
         url = row["url"]
-        if url and not re.match(r"^https?://[^\s]+$", url):
+        if url and not _URL_RE.match(url):
             check.add(line, "url", url, "is not an http(s) URL", "https://..., or empty")
         text_file = row["text_file"]
         if not text_file:
@@ -354,25 +457,61 @@ def _check_coordinates(check: _Checker, line: int, row: dict[str, str]) -> None:
         check.add(line, "coord_source", "", "coordinates need a provenance", "geocoder + query, or a citation for a value set by hand")
 
 
-def _check_events(
-    table: Table,
-    source_ids: set[str],
-    texts: dict[str, str],
-    places: dict[str, dict[str, str]],
-    problems: list[Problem],
-) -> None:
-    check = _Checker(table, problems)
-    seen: dict[str, int] = {}
-    normalized = {sid: normalize_ws(text) for sid, text in texts.items()}
-    normalized_lower = {sid: text.casefold() for sid, text in normalized.items()}
-    window = f"{schema.WINDOW_START.isoformat()}..{schema.WINDOW_END.isoformat()}"
-    for line, row in table.rows:
+class _EventRules:
+    """Every events.csv rule for one row, with the per-source texts and the caches they share."""
+
+    def __init__(
+        self,
+        check: _Checker,
+        source_ids: set[str],
+        texts: dict[str, str],
+        places: dict[str, dict[str, str]],
+    ):
+        self.check = check
+        self.source_ids = source_ids
+        self.places = places
+        self.seen: dict[str, int] = {}
+        self.normalized = {sid: normalize_ws(text) for sid, text in texts.items()}
+        self.normalized_lower = {sid: text.casefold() for sid, text in self.normalized.items()}
+        self.window = f"{schema.WINDOW_START.isoformat()}..{schema.WINDOW_END.isoformat()}"
+        # Distinct values repeat across rows (one excerpt per several places, one name per place):
+        # normalise and search each distinct (source, value) once.
+        self._ws: dict[str, str] = {}
+        self._ws_lower: dict[str, str] = {}
+        self._verbatim: dict[tuple[str, str], bool] = {}
+        self._written: dict[tuple[str, str], bool] = {}
+
+    def excerpt_found(self, source_id: str, excerpt: str) -> bool:
+        """normalize_ws(excerpt) occurs in the source's normalised text (which must exist)."""
+        key = (source_id, excerpt)
+        found = self._verbatim.get(key)
+        if found is None:
+            needle = self._ws.get(excerpt)
+            if needle is None:
+                needle = self._ws[excerpt] = _normalized(excerpt)
+            found = self._verbatim[key] = needle in self.normalized[source_id]
+        return found
+
+    def written_found(self, source_id: str, written: str) -> bool:
+        """normalize_ws(written).casefold() occurs in the source's case-folded text (which must exist)."""
+        key = (source_id, written)
+        found = self._written.get(key)
+        if found is None:
+            needle = self._ws_lower.get(written)
+            if needle is None:
+                needle = self._ws_lower[written] = _normalized(written).casefold()
+            found = self._written[key] = needle in self.normalized_lower[source_id]
+        return found
+
+    def row(self, line: int, row: dict[str, str]) -> None:
+        """Check one row, reporting its problems in the same order as always."""
+        check = self.check
         check.required(line, row, schema.OPTIONAL_EVENT_COLUMNS)
-        check.unique_id(line, "event_id", row["event_id"], seen)
+        check.unique_id(line, "event_id", row["event_id"], self.seen)
         source_id, place_id = row["source_id"], row["place_id"]
-        if source_id and source_id not in source_ids:
+        if source_id and source_id not in self.source_ids:
             check.add(line, "source_id", source_id, "is not a source_id in sources.csv", "a known source_id")
-        if place_id and place_id not in places:
+        if place_id and place_id not in self.places:
             check.add(line, "place_id", place_id, "is not a place_id in places.csv", "a known place_id")
         dates = {}
         for column in ("date_start", "date_end"):
@@ -381,7 +520,7 @@ def _check_events(
             if value and parsed is None:
                 check.add(line, column, value, "is not an ISO date", "YYYY-MM-DD")
             elif parsed and not schema.WINDOW_START <= parsed <= schema.WINDOW_END:
-                check.add(line, column, value, "is outside the data's window", window)
+                check.add(line, column, value, "is outside the data's window", self.window)
             else:
                 dates[column] = parsed
         start, end = dates.get("date_start"), dates.get("date_end")
@@ -403,26 +542,146 @@ def _check_events(
         check.vocab(line, "claim_status", row["claim_status"], schema.CLAIM_STATUS)
         if row["controller_after"] and row["controller_after"] == row["controller_before"]:
             check.add(line, "controller_after", row["controller_after"], "equals controller_before", "empty where control does not change")
-        text = normalized.get(source_id)
-        if text is not None:
+        if source_id in self.normalized:
             excerpt = row["excerpt"]
-            if excerpt and normalize_ws(excerpt) not in text:
+            if excerpt and not self.excerpt_found(source_id, excerpt):
                 check.add(line, "excerpt", excerpt, f"is not verbatim in the text of source {source_id!r}", "a span copied exactly from the source text (whitespace may differ)")
             written = row["place_as_written"]
-            if written and normalize_ws(written).casefold() not in normalized_lower[source_id]:
+            if written and not self.written_found(source_id, written):
                 check.add(line, "place_as_written", written, f"does not occur in the text of source {source_id!r}", "the words the source uses for the place")
+
+    def suspects(self, columns: dict[str, list[str]], n: int) -> list[int]:
+        """Indices of the rows that may break a rule; every other row is certainly clean.
+
+        Works on each column's distinct values (and distinct combinations of the values
+        the rules compare within a row), so a large valid file costs a few passes in C
+        instead of dozens of Python steps per row.  The rows it returns are then checked
+        one by one with `row`, which alone decides what is reported; the test errs towards
+        suspicion, and a suspect may well turn out clean.
+        """
+        suspect: set[int] = set()
+        if n == 0:
+            return []
+
+        def flag_values(column: str, bad: set[str]) -> None:
+            if bad:
+                suspect.update(i for i, v in enumerate(columns[column]) if v in bad)
+
+        def flag_combos(combos: Iterable[tuple], bad: set[tuple]) -> None:
+            if bad:
+                suspect.update(i for i, combo in enumerate(combos) if combo in bad)
+
+        limit = schema.MAX_FIELD_CHARS
+        distinct: dict[str, set[str]] = {}
+        for column in schema.EVENT_COLUMNS:
+            values = distinct[column] = set(columns[column])
+            # (An id that long fails ID_PATTERN, so _invalid_ids below flags it anyway.)
+            too_long = column != "event_id" and max(map(len, values)) > limit
+            bad = {v for v in values if len(v) > limit} if too_long else set()
+            if column not in schema.OPTIONAL_EVENT_COLUMNS and "" in values:
+                bad.add("")
+            flag_values(column, bad)
+
+        ids = distinct["event_id"]
+        if len(ids) != n:
+            counts: dict[str, int] = {}
+            for v in columns["event_id"]:
+                counts[v] = counts.get(v, 0) + 1
+            flag_values("event_id", {v for v, k in counts.items() if k > 1})
+        flag_values("event_id", _invalid_ids(ids))
+        flag_values("source_id", distinct["source_id"] - self.source_ids - {""})
+        flag_values("place_id", {v for v in distinct["place_id"] - {""} if v not in self.places})
+        flag_values("date_basis", {v for v in distinct["date_basis"] if v not in schema.DATE_BASIS})
+        flag_values("event_type", {v for v in distinct["event_type"] if v not in schema.EVENT_TYPES})
+        flag_values("actor", {v for v in distinct["actor"] if v and v not in schema.ACTORS})
+        for column in ("controller_before", "controller_after"):
+            flag_values(column, {v for v in distinct[column] if v and v not in schema.CONTROLLERS})
+        flag_values("claim_status", {v for v in distinct["claim_status"] if v not in schema.CLAIM_STATUS})
+
+        # Rules that compare values within a row, checked once per distinct combination.
+        def in_window(value: str) -> bool:
+            parsed = parse_iso_date(value)
+            return parsed is not None and schema.WINDOW_START <= parsed <= schema.WINDOW_END
+
+        for column in ("date_start", "date_end"):
+            flag_values(column, {v for v in distinct[column] if not in_window(v)})
+        def within_rows() -> Iterator[tuple]:
+            return zip(
+                columns["date_start"], columns["date_end"], columns["date_basis"], map(bool, columns["notes"]),
+                columns["controller_before"], columns["controller_after"],
+            )
+
+        bad_combos = set()
+        for combo in set(within_rows()):
+            start_text, end_text, basis, has_notes, before, after = combo
+            start, end = parse_iso_date(start_text), parse_iso_date(end_text)
+            if (
+                (start and end and (start > end or (basis == "stated" and start != end) or (basis == "bounded" and start == end)))
+                or (basis in ("inferred", "bounded") and not has_notes)
+                or (after and after == before)
+            ):
+                bad_combos.add(combo)
+        flag_combos(within_rows(), bad_combos)
+
+        # Text checks, once per distinct (source, value) pair of a source whose text loaded.
+        for column, texts, needles, needle_of in (
+            ("excerpt", self.normalized, self._ws, _normalized),
+            ("place_as_written", self.normalized_lower, self._ws_lower, lambda v: _normalized(v).casefold()),
+        ):
+            bad_pairs = set()
+            for sid, value in set(zip(columns["source_id"], columns[column])):
+                if value and sid in texts:
+                    needle = needles.get(value)
+                    if needle is None:
+                        needle = needles[value] = needle_of(value)
+                    if needle not in texts[sid]:
+                        bad_pairs.add((sid, value))
+            flag_combos(zip(columns["source_id"], columns[column]), bad_pairs)
+        return sorted(suspect)
+
+
+def _invalid_ids(values: set[str]) -> set[str]:
+    """The values that _ID_RE rejects (checked in one pass when, as usual, all pass)."""
+    # No value holds a NUL (read_table refuses such files), so NUL can separate them.
+    if _ALL_IDS_RE.fullmatch("\x00".join(values) + "\x00"):
+        return set()
+    return {v for v in values if not _ID_RE.match(v)}
+
+
+def _check_events(
+    table: _Records,
+    source_ids: set[str],
+    texts: dict[str, str],
+    places: dict[str, dict[str, str]],
+    problems: list[Problem],
+) -> None:
+    rules = _EventRules(_Checker(Table(table.name, [], table.ok), problems), source_ids, texts, places)
+    # A row that is not a suspect has a valid id found nowhere else in the file, so it
+    # never meets another row in `seen`: checking only the suspects, in file order,
+    # reports exactly what checking every row would.
+    for i in rules.suspects(table.column_values, len(table)):
+        rules.row(table.lines[i], table.row(i))
 
 
 def validate(data_dir: Path | str | None = None) -> tuple[list[Problem], dict[str, Table], dict[str, str]]:
     """Check every rule on the data in `data_dir`; return (problems, tables, texts)."""
+    with _gc_paused():
+        problems, tables, texts = _validate(data_dir)
+        if "events" in tables:
+            tables["events"] = tables["events"].table()
+        return problems, tables, texts
+
+
+def _validate(data_dir: Path | str | None) -> tuple[list[Problem], dict, dict[str, str]]:
+    """validate(), but events stay as _Records (a large file need never become dicts)."""
     data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
     problems: list[Problem] = []
     if not data_dir.is_dir():
         problems.append(Problem(str(data_dir), 0, "(folder)", str(data_dir), "data folder not found", "a folder holding sources.csv, places.csv and events.csv"))
         return problems, {}, {}
-    sources = read_table(data_dir, schema.SOURCES_FILE, schema.SOURCE_COLUMNS, problems)
-    places = read_table(data_dir, schema.PLACES_FILE, schema.PLACE_COLUMNS, problems)
-    events = read_table(data_dir, schema.EVENTS_FILE, schema.EVENT_COLUMNS, problems)
+    sources = _read_records(data_dir, schema.SOURCES_FILE, schema.SOURCE_COLUMNS, problems).table()
+    places = _read_records(data_dir, schema.PLACES_FILE, schema.PLACE_COLUMNS, problems).table()
+    events = _read_records(data_dir, schema.EVENTS_FILE, schema.EVENT_COLUMNS, problems)
     texts = _check_sources(sources, data_dir, problems)
     place_rows = _check_places(places, problems, governorate_names(data_dir))
     source_ids = {row["source_id"] for _, row in sources.rows}
@@ -431,30 +690,76 @@ def validate(data_dir: Path | str | None = None) -> tuple[list[Problem], dict[st
     return problems, tables, texts
 
 
-def _frame(rows: Iterable[tuple[int, dict[str, str]]], columns: tuple[str, ...]) -> pd.DataFrame:
-    rows = list(rows)
-    frame = pd.DataFrame([row for _, row in rows], columns=list(columns), dtype="string")
-    frame.insert(0, "line", pd.array([line for line, _ in rows], dtype="int64"))
-    return frame
+# Columns stored as pandas categoricals: a handful of distinct values repeated on many
+# rows (vocabularies, dates, ids of sources and places).  They compare, .isin, .map,
+# iterate and .to_numpy() to the same str values as a string column, in a fraction of
+# the memory.  Free text and each row's own id stay strings.
+_CATEGORICAL_EVENT_COLUMNS = frozenset({
+    "source_id", "place_id", "date_start", "date_end", "date_basis", "event_type",
+    "actor", "controller_before", "controller_after", "claim_status",
+})
+_CATEGORICAL_PLACE_COLUMNS = frozenset({"kind", "country", "admin1", "geo_precision"})
+
+
+def _frame(
+    lines: list[int], columns: dict[str, list[str]] | dict[str, tuple[str, ...]], categorical: frozenset[str] = frozenset()
+) -> pd.DataFrame:
+    """A "line" column, then one column per CSV column: categorical or pandas "string"."""
+    data: dict[str, object] = {"line": np.array(lines, dtype=np.int64)}
+    for column, values in columns.items():
+        if column in categorical:
+            data[column] = _categorical(values)
+        else:
+            data[column] = pd.array(values, dtype="string")
+    return pd.DataFrame(data, copy=False)
+
+
+def _categorical(values: list[str] | tuple[str, ...]) -> pd.Categorical:
+    """pd.Categorical(values) (sorted str categories), coded through a dict of the few distinct values.
+
+    pandas would hash every row's string; here equal values are mostly one object already.
+    """
+    categories = sorted(set(values))
+    code = {value: i for i, value in enumerate(categories)}
+    codes = np.fromiter(map(code.__getitem__, values), dtype=np.int32, count=len(values))
+    return pd.Categorical.from_codes(codes, categories=pd.Index(categories, dtype="str"))
+
+
+def _table_columns(table: Table, columns: tuple[str, ...]) -> tuple[list[int], dict[str, tuple[str, ...]]]:
+    lines = [line for line, _ in table.rows]
+    if not table.rows:
+        return lines, {column: () for column in columns}
+    rows = [tuple(row.values()) for _, row in table.rows]  # read_table keeps the column order
+    return lines, dict(zip(columns, zip(*rows)))
+
+
+def _days(values: list[str]) -> np.ndarray:
+    """Days since WINDOW_START of each (validated) YYYY-MM-DD value."""
+    day = {value: (date.fromisoformat(value) - schema.WINDOW_START).days for value in set(values)}
+    return np.fromiter(map(day.__getitem__, values), dtype=np.int64, count=len(values))
 
 
 def load_dataset(data_dir: Path | str | None = None) -> Dataset:
     """Load and validate the data in `data_dir` (default: the shipped data); raise DataError on any problem."""
-    data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
-    problems, tables, texts = validate(data_dir)
+    with _gc_paused():
+        return _load(Path(data_dir) if data_dir is not None else default_data_dir())
+
+
+def _load(data_dir: Path) -> Dataset:
+    problems, tables, texts = _validate(data_dir)
     if problems:
         raise DataError(data_dir, problems[:MAX_PROBLEMS])
-    places = _frame(tables["places"].rows, schema.PLACE_COLUMNS)
+    places = _frame(*_table_columns(tables["places"], schema.PLACE_COLUMNS), _CATEGORICAL_PLACE_COLUMNS)
     places["lat"] = pd.to_numeric(places["lat"].replace("", pd.NA), errors="raise").astype("Float64")
     places["lon"] = pd.to_numeric(places["lon"].replace("", pd.NA), errors="raise").astype("Float64")
-    events = _frame(tables["events"].rows, schema.EVENT_COLUMNS)
+    records = tables["events"]
+    event_columns = records.column_values
+    events = _frame(records.lines, event_columns, _CATEGORICAL_EVENT_COLUMNS)
     for column in ("date_start", "date_end"):
-        events[column + "_day"] = (
-            pd.to_datetime(events[column], format="%Y-%m-%d") - pd.Timestamp(schema.WINDOW_START)
-        ).dt.days.astype("int64")
+        events[column + "_day"] = _days(event_columns[column])
     return Dataset(
         data_dir=data_dir,
-        sources=_frame(tables["sources"].rows, schema.SOURCE_COLUMNS),
+        sources=_frame(*_table_columns(tables["sources"], schema.SOURCE_COLUMNS)),
         places=places,
         events=events,
         texts=texts,
