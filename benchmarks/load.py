@@ -27,9 +27,7 @@ import os
 import platform
 import random
 import statistics
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.parse
@@ -40,7 +38,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from dashboard.testing import free_port, wait_for_http  # noqa: E402
+from dashboard.testing import running_server  # noqa: E402
 
 MAX_USERS = 300
 MAX_DURATION = 600.0
@@ -174,34 +172,16 @@ class User(threading.Thread):
 
 @contextmanager
 def gunicorn(workers: int, data_dir: str | None, threads: int | None):
-    """gunicorn -c gunicorn.conf.py dashboard.wsgi:app on a free port of 127.0.0.1."""
-    port = free_port()
-    env = {**os.environ, "WEB_CONCURRENCY": str(workers), "PORT": str(port), "HOST": "127.0.0.1"}
+    """gunicorn -c gunicorn.conf.py dashboard.wsgi:app on a free port of 127.0.0.1; yields (base_url, process)."""
+    env = {"WEB_CONCURRENCY": str(workers), "PORT": "{port}", "HOST": "127.0.0.1"}
     if data_dir:
         env["DASHBOARD_DATA"] = str(data_dir)
     if threads:
         env["GUNICORN_THREADS"] = str(threads)
-    log = tempfile.NamedTemporaryFile("w+b", prefix="gunicorn-load-", suffix=".log", delete=False)
     command = [sys.executable, "-m", "gunicorn", "--chdir", str(REPO), "-c", str(REPO / "gunicorn.conf.py"),
                "dashboard.wsgi:app"]
-    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=REPO)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        try:
-            wait_for_http(base + "/", timeout=60)
-        except Exception:
-            log.seek(0)
-            sys.stderr.write(log.read().decode(errors="replace"))
-            raise
-        yield base, log.name
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
+    with running_server(command, env=env, timeout=60) as (base, process):
+        yield base, process
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -309,7 +289,7 @@ def main(argv: list[str] | None = None) -> int:
         result = run_load(args.url.rstrip("/"), args)
         server = {"url": args.url}
     else:
-        with gunicorn(args.workers, args.data, args.threads) as (base, log_path):
+        with gunicorn(args.workers, args.data, args.threads) as (base, _process):
             result = run_load(base, args)
         server = {"gunicorn": "gunicorn -c gunicorn.conf.py dashboard.wsgi:app", "workers": args.workers,
                   "threads": args.threads or int(os.environ.get("GUNICORN_THREADS", "4"))}

@@ -23,16 +23,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from dash import Dash, Input, Output, dcc, html  # noqa: E402
-from flask import abort, send_from_directory  # noqa: E402
 from flask_compress import Compress  # noqa: E402
 
 from dashboard import figures  # noqa: E402
-from dashboard.app import BASEMAP_FILES  # noqa: E402
+from dashboard.app import serve_basemap  # noqa: E402
 from dashboard.data import load_dataset  # noqa: E402
 from dashboard.layout import GRAPH_CONFIG, timeline_controls  # noqa: E402
 from dashboard.model import build_timeline  # noqa: E402
 from dashboard.narrative import fmt_day  # noqa: E402
-from dashboard.paths import assets_dir, basemap_dir, default_data_dir  # noqa: E402
+from dashboard.paths import assets_dir, default_data_dir  # noqa: E402
 
 
 def create_naive_app(data_dir: str | Path | None = None, recompute: bool = False) -> Dash:
@@ -75,13 +74,7 @@ def create_naive_app(data_dir: str | Path | None = None, recompute: bool = False
         mode = mode if mode in figures.MODES else "held"
         return figure(day, mode), fmt_day(timeline.days[day])
 
-    basemap = basemap_dir(data_path)
-
-    @app.server.route("/basemap/<path:name>")
-    def basemap_file(name: str):
-        if name not in BASEMAP_FILES:
-            abort(404)
-        return send_from_directory(basemap, name, max_age=86400)
+    serve_basemap(app, data_path)
 
     return app
 

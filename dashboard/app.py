@@ -48,6 +48,17 @@ def _cache_compressed_bundles(server) -> None:
     server.config["COMPRESS_CACHE_KEY"] = _bundle_cache_key
 
 
+def serve_basemap(app: Dash, data_path: Path) -> None:
+    """Serve the offline basemap files for `data_path` at /basemap/<name> (plotly's topojsonURL)."""
+    basemap = basemap_dir(data_path)
+
+    @app.server.route("/basemap/<path:name>")
+    def basemap_file(name: str):
+        if name not in BASEMAP_FILES:
+            abort(404)
+        return send_from_directory(basemap, name, max_age=86400)
+
+
 def create_app(data_dir: str | Path | None = None) -> Dash:
     """Build the app for the data in `data_dir` (default: $DASHBOARD_DATA or the shipped data/).
 
@@ -68,13 +79,6 @@ def create_app(data_dir: str | Path | None = None) -> Dash:
     app.layout = build_layout(timeline)
     register_callbacks(app, timeline)
 
-    basemap = basemap_dir(data_path)
-
-    @app.server.route("/basemap/<path:name>")
-    def basemap_file(name: str):
-        if name not in BASEMAP_FILES:
-            abort(404)
-        return send_from_directory(basemap, name, max_age=86400)
-
+    serve_basemap(app, data_path)
     apply_security(app)
     return app

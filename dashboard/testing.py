@@ -69,13 +69,17 @@ def wait_for_http(url: str, timeout: float = 30.0, process: subprocess.Popen | N
 
 @contextmanager
 def running_server(args: list[str], url_path: str = "/", env: dict | None = None, timeout: float = 40.0) -> Iterator[tuple[str, subprocess.Popen]]:
-    """Run a server command (with {port} in args) on 127.0.0.1; yield (base_url, process)."""
+    """Run a server command on a free port of 127.0.0.1; yield (base_url, process).
+
+    "{port}" in `args` or in the values of `env` is replaced by the chosen port.
+    """
     port = free_port()
     command = [a.format(port=port) for a in args]
+    env = {key: str(value).format(port=port) for key, value in (env or {}).items()}
     # The server's output goes to a file, not a pipe: a chatty server must never block
     # on a full pipe that nobody reads.
     log = tempfile.NamedTemporaryFile(prefix="server-", suffix=".log", delete=False)
-    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
+    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **env})
     process.log_path = log.name
     base = f"http://127.0.0.1:{port}"
     try:

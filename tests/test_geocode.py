@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
+
 from pathlib import Path
 
 import pytest

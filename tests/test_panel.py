@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-import plotly.io  # noqa: F401  (dash components serialise through plotly's JSON encoder)
 from dash import html
 
 from conftest import DEFAULT_EVENTS, FIXTURE_TEXT, event, write_dataset

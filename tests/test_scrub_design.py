@@ -12,7 +12,6 @@ import sys
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from conftest import DEFAULT_EVENTS, DEFAULT_PLACES, event, place, write_dataset
