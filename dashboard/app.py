@@ -12,7 +12,7 @@ from .callbacks import register_callbacks
 from .data import load_dataset
 from .layout import build_layout
 from .model import build_timeline
-from .paths import assets_dir, basemap_dir, default_data_dir
+from .paths import PLOTLY_GEO_BUNDLE, assets_dir, basemap_dir, default_data_dir, vendor_dir
 from .security import apply_security
 
 BASEMAP_FILES = frozenset({"world_50m.json", "world_110m.json", "syria_governorates.geojson"})
@@ -38,7 +38,7 @@ _NO_CACHE = "\0nocache"
 def _bundle_cache_key(request) -> str:
     # Compressing plotly.min.js (4.8 MB) costs ~0.3 s of CPU per visitor; do it once per
     # worker.  Callbacks and other dynamic responses get a key that is never stored.
-    if request.method == "GET" and request.path.startswith("/_dash-component-suites/"):
+    if request.method == "GET" and request.path.startswith(("/_dash-component-suites/", "/vendor/")):
         return request.path
     return f"{_NO_CACHE}{id(request)}"
 
@@ -59,6 +59,17 @@ def serve_basemap(app: Dash, data_path: Path) -> None:
         return send_from_directory(basemap, name, max_age=86400)
 
 
+def serve_vendor(app: Dash) -> None:
+    """Serve the vendored third-party scripts at /vendor/<name> (only the known files)."""
+    folder = vendor_dir()
+
+    @app.server.route("/vendor/<path:name>")
+    def vendor_file(name: str):
+        if name != PLOTLY_GEO_BUNDLE:
+            abort(404)
+        return send_from_directory(folder, name, max_age=86400)
+
+
 def create_app(data_dir: str | Path | None = None) -> Dash:
     """Build the app for the data in `data_dir` (default: $DASHBOARD_DATA or the shipped data/).
 
@@ -73,6 +84,9 @@ def create_app(data_dir: str | Path | None = None) -> Dash:
         update_title=None,
         serve_locally=True,
         compress=False,
+        # Third-party code lives in vendor/, not assets/: the partial plotly.js (geo traces
+        # only) defines window.Plotly first, so dcc.Graph never fetches the 4.8 MB bundle.
+        external_scripts=[f"/vendor/{PLOTLY_GEO_BUNDLE}"],
     )
     _cache_compressed_bundles(app.server)
     Compress(app.server)
@@ -80,5 +94,6 @@ def create_app(data_dir: str | Path | None = None) -> Dash:
     register_callbacks(app, timeline)
 
     serve_basemap(app, data_path)
+    serve_vendor(app)
     apply_security(app)
     return app

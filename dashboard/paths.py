@@ -6,11 +6,12 @@ import os
 from pathlib import Path
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
-# In a checkout (or an editable install) data/ and assets/ sit beside the package;
-# a wheel carries copies inside the package as _data/ and _assets/ (see pyproject.toml).
+# In a checkout (or an editable install) data/, assets/ and vendor/ sit beside the package;
+# a wheel carries copies inside the package as _data/, _assets/, _vendor/ (see pyproject.toml).
 _CANDIDATES = {
     "data": (_PACKAGE_DIR.parent / "data", _PACKAGE_DIR / "_data"),
     "assets": (_PACKAGE_DIR.parent / "assets", _PACKAGE_DIR / "_assets"),
+    "vendor": (_PACKAGE_DIR.parent / "vendor", _PACKAGE_DIR / "_vendor"),
 }
 
 DATA_ENV_VAR = "DASHBOARD_DATA"
@@ -51,3 +52,11 @@ def basemap_dir(data_dir: Path) -> Path:
 def assets_dir() -> Path:
     """The folder of CSS/JS that Dash serves under /assets/."""
     return _first_existing("assets", "style.css")
+
+
+PLOTLY_GEO_BUNDLE = "plotly-geo-4.1.1.min.js"
+
+
+def vendor_dir() -> Path:
+    """The folder of third-party files served under /vendor/ (the partial plotly.js bundle)."""
+    return _first_existing("vendor", PLOTLY_GEO_BUNDLE)

@@ -49,5 +49,7 @@ def test_js_bundles_are_compressed_once_and_served_compressed(client):
 def test_basemap_route_serves_only_known_files(client):
     assert client.get("/basemap/world_50m.json").status_code == 200
     assert client.get("/basemap/syria_governorates.geojson").status_code == 200
-    for bad in ("/basemap/../events.csv", "/basemap/LICENSE.md", "/basemap/%2e%2e/places.csv"):
+    for bad in ("/basemap/../events.csv", "/basemap/LICENSE.md", "/basemap/%2e%2e/places.csv",
+                "/vendor/LICENSE-plotly.js.txt", "/vendor/../pyproject.toml"):
         assert client.get(bad).status_code == 404
+    assert client.get("/vendor/plotly-geo-4.1.1.min.js").status_code == 200

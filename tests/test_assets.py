@@ -8,18 +8,20 @@ from pathlib import Path
 import plotly.offline
 import pytest
 
+from dashboard.paths import PLOTLY_GEO_BUNDLE
 from dashboard.testing import JS_MAP_READY, chromium, dashboard_command, running_server
 
-ASSETS = Path(__file__).resolve().parents[1] / "assets"
+VENDOR = Path(__file__).resolve().parents[1] / "vendor"
 
 
 def test_partial_bundle_has_the_same_plotlyjs_version_as_the_plotly_package():
-    bundles = sorted(ASSETS.glob("plotly-geo-*.min.js"))
+    bundles = sorted(VENDOR.glob("plotly-geo-*.min.js"))
     assert len(bundles) == 1
     header = bundles[0].read_text(encoding="utf-8")[:200]
     version = re.search(r"plotly\.js \(geo - minified\) v(\S+)", header).group(1)
     assert version == plotly.offline.get_plotlyjs_version()
-    assert bundles[0].name == f"plotly-geo-{version}.min.js"
+    assert bundles[0].name == f"plotly-geo-{version}.min.js" == PLOTLY_GEO_BUNDLE
+    assert not list((VENDOR.parent / "assets").glob("*plotly*")), "third-party code belongs in vendor/"
 
 
 @pytest.mark.browser

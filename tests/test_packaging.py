@@ -27,6 +27,7 @@ def test_wheel_carries_data_assets_and_basemap(tmp_path):
         "dashboard/_data/basemap/syria_governorates.geojson",
         "dashboard/_assets/map.js",
         "dashboard/_assets/style.css",
+        "dashboard/_vendor/plotly-geo-4.1.1.min.js",
     ):
         assert required in names
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
