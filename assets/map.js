@@ -1,72 +1,219 @@
-/* Day-by-day map updates in the browser: a scrub is a lookup + one Plotly.restyle.
- * The data comes from the "day-data" store, built by dashboard/figures.py
- * client_payload(); applyDay() mirrors figures.day_payload() in Python. */
+/* Day-by-day map updates in the browser, without asking Plotly to redraw.
+ *
+ * The base figure (dashboard/figures.py base_figure) already draws every mark any day
+ * can show.  Showing a day changes only the styles of the marks whose look differs from
+ * the day shown before (a lookup in the "day-data" store, built by client_payload), so a
+ * scrub costs a few attribute writes, not a redraw of the map: Plotly redraws the whole
+ * geo subplot, basemap included, on any restyle.  viewFor() mirrors figures.day_view().
+ *
+ * Plotly's own state is kept in step so hover, click and later redraws stay right: a
+ * place's hover text and colour are written to its calcdata point, and a hidden place's
+ * position is set to Plotly's "no position" value so it cannot be hovered or clicked.
+ * Whenever Plotly redraws the traces (zoom end, resize), the current day is applied again
+ * (a MutationObserver sees the new nodes before the browser paints).
+ */
 (function () {
   "use strict";
   var NONE = -1;
+  var NO_POSITION = [undefined, undefined];  // Plotly's BADNUM: skipped by hover and click
 
   function graphDiv() {
     return document.querySelector("#map .js-plotly-plot");
   }
 
-  function pick(styles, codes, key, hidden) {
-    var out = new Array(codes.length);
-    for (var i = 0; i < codes.length; i++) {
-      var c = codes[i];
-      out[i] = c === NONE ? hidden : styles[c][key];
-    }
-    return out;
-  }
-
-  function updatesFor(payload, day, mode) {
+  /* What the map shows on `day` in `mode`: the JavaScript twin of figures.day_view(). */
+  function viewFor(payload, day, mode) {
     var state = payload.days[day];
     var styles = payload.styles[mode];
     var codes = state[mode];
-    var lat = new Array(codes.length), lon = new Array(codes.length);
-    for (var i = 0; i < codes.length; i++) {
-      var shown = codes[i] !== NONE;
-      lat[i] = shown ? payload.lat[i] : null;
-      lon[i] = shown ? payload.lon[i] : null;
-    }
     var held = mode === "held";
-    var t = payload.traces;
-    function line(key) {
-      return held ? { lat: state[key][0], lon: state[key][1] } : { lat: [], lon: [] };
-    }
-    var updates = [
-      [t.places, {
-        lat: lat, lon: lon,
-        "marker.color": pick(styles, codes, "color", "#BDBDBD"),
-        "marker.line.color": pick(styles, codes, "line_color", "#757575"),
-        "marker.line.width": pick(styles, codes, "line_width", 0),
-        "marker.opacity": pick(styles, codes, "opacity", 0),
-        "marker.symbol": pick(styles, codes, "symbol", "circle"),
-        text: pick(styles, codes, "text", ""),
-        hovertext: pick(styles, codes, "label", "")
-      }],
-      [t.trail_known, line("trail_known")],
-      [t.trail_uncertain, line("trail_uncertain")],
-      [t.approach, line("approach")],
-      [t.claims, { lat: state.claims[0], lon: state.claims[1], "marker.line.color": state.claim_colors }],
-      [t.changed, line("changed")]
-    ];
-    for (var k = 0; k < state.route_colors.length; k++) {
-      updates.push([t.routes_start + k, { "line.color": state.route_colors[k] }]);
-    }
-    return updates;
+    var places = new Array(codes.length);
+    for (var i = 0; i < codes.length; i++) places[i] = codes[i] === NONE ? null : styles[codes[i]];
+    return {
+      places: places,
+      halos: payload.halo_places.map(function (p) { return places[p] !== null; }),
+      claims: state.claims,
+      changed: state.changed.map(function (c) { return held && !!c; }),
+      trail: payload.traces.trail.map(function (t) { return held && t[1] <= day; }),
+      route_colors: state.route_colors
+    };
   }
 
-  /* One restyle call for all traces: Plotly skips `undefined` entries. */
-  function merge(updates) {
-    var indices = updates.map(function (u) { return u[0]; });
-    var combined = {};
-    updates.forEach(function (u, pos) {
-      Object.keys(u[1]).forEach(function (attr) {
-        if (!combined[attr]) combined[attr] = new Array(updates.length).fill(undefined);
-        combined[attr][pos] = u[1][attr];
-      });
+  /* The drawn nodes of every trace, by trace index: {group, points: [{path, text, cd}] by point index}. */
+  function collect(gd) {
+    var traces = {};
+    gd.querySelectorAll(".geo g.trace").forEach(function (g) {
+      var cd = g.__data__;
+      if (!cd || !cd[0] || !cd[0].trace || cd[0].trace.type !== "scattergeo") return;
+      var points = [];
+      function add(key) {
+        return function (el) {
+          var d = el.__data__;
+          if (!d || typeof d.i !== "number") return;
+          var ref = points[d.i] || (points[d.i] = { cd: d, path: null, text: null, parked: null });
+          ref[key] = el;
+        };
+      }
+      g.querySelectorAll("path.point").forEach(add("path"));
+      g.querySelectorAll("text").forEach(add("text"));
+      traces[cd[0].trace.index] = { group: g, points: points, trace: cd[0].trace };
     });
-    return { update: combined, indices: indices };
+    return traces;
+  }
+
+  function translate(gd, lonlat) {
+    var geo = gd._fullLayout.geo && gd._fullLayout.geo._subplot;
+    var px = geo && geo.projection(lonlat);
+    return px ? "translate(" + px[0] + "," + px[1] + ")" : "";
+  }
+
+  function setShown(gd, ref, on, park) {
+    var display = on ? "" : "none";
+    if (ref.path) ref.path.style.display = display;
+    if (ref.text) ref.text.style.display = display;
+    if (!park) return;
+    if (!on && !ref.parked) {
+      ref.parked = ref.cd.lonlat;
+      ref.cd.lonlat = NO_POSITION;
+    } else if (on && ref.parked) {
+      ref.cd.lonlat = ref.parked;
+      ref.parked = null;
+      // Plotly may have re-rendered (zoom) while the place had no position: place it again.
+      var t = translate(gd, ref.cd.lonlat);
+      if (ref.path) ref.path.setAttribute("transform", t);
+      if (ref.text) ref.text.setAttribute("transform", t);
+    }
+  }
+
+  function stylePlace(ref, s, paths, trace) {
+    var symbol = s.symbol;
+    var open = symbol.slice(-5) === "-open";
+    var base = open ? symbol.slice(0, -5) : symbol;
+    var path = ref.path;
+    if (path) {
+      if (paths[base]) path.setAttribute("d", paths[base]);
+      path.style.opacity = s.opacity;
+      path.style.fill = open ? "none" : s.color;
+      path.style.stroke = open ? s.color : s.line_color;
+      path.style.strokeWidth = s.line_width + "px";
+    }
+    if (ref.text) ref.text.textContent = s.text || " ";
+    // What Plotly's hover label reads: %{hovertext} comes from the full trace's array,
+    // the label's colour from the calcdata point.
+    if (trace.hovertext) trace.hovertext[ref.cd.i] = s.label;
+    var cd = ref.cd;
+    cd.htx = s.label;
+    cd.tx = s.text || " ";
+    cd.mc = s.color;
+    cd.mo = s.opacity;
+    cd.mx = symbol;
+    cd.mlc = s.line_color;
+    cd.mlw = s.line_width;
+  }
+
+  function toggle(gd, trace, values, prev, apply) {
+    if (!trace) return;
+    for (var k = 0; k < values.length; k++) {
+      if (prev && prev[k] === values[k]) continue;
+      var ref = trace.points[k];
+      if (ref) apply(ref, values[k]);
+    }
+  }
+
+  /* Write `view` into the drawn marks; with `prev`, only where it differs from it. */
+  function applyView(gd, drawn, payload, view, prev) {
+    var t = payload.traces;
+    var paths = payload.symbol_paths;
+    var places = drawn[t.places];
+    if (places) {
+      for (var i = 0; i < view.places.length; i++) {
+        var s = view.places[i];
+        if (prev && prev.places[i] === s) continue;
+        var ref = places.points[i];
+        if (!ref) continue;  // not on the map (no coordinates)
+        setShown(gd, ref, s !== null, true);
+        if (s !== null) stylePlace(ref, s, paths, places.trace);
+      }
+    }
+    toggle(gd, drawn[t.halos], view.halos, prev && prev.halos, function (ref, on) {
+      setShown(gd, ref, on, false);
+      if (on && ref.path) ref.path.style.opacity = 0.18;
+    });
+    toggle(gd, drawn[t.claims], view.claims, prev && prev.claims, function (ref, color) {
+      setShown(gd, ref, color !== null, false);
+      if (color !== null && ref.path) { ref.path.style.opacity = 1; ref.path.style.stroke = color; }
+    });
+    toggle(gd, drawn[t.changed], view.changed, prev && prev.changed, function (ref, on) {
+      setShown(gd, ref, on, false);
+      if (on && ref.path) ref.path.style.opacity = 1;
+    });
+    for (var k = 0; k < t.trail.length; k++) {
+      if (prev && prev.trail[k] === view.trail[k]) continue;
+      var trail = drawn[t.trail[k][0]];
+      if (!trail) continue;
+      trail.group.style.display = view.trail[k] ? "" : "none";
+      if (view.trail[k]) trail.group.style.opacity = 1;
+    }
+    for (var r = 0; r < view.route_colors.length; r++) {
+      if (prev && prev.route_colors[r] === view.route_colors[r]) continue;
+      var route = drawn[t.routes_start + r];
+      var line = route && route.group.querySelector("path.js-line");
+      if (line) line.style.stroke = view.route_colors[r];
+    }
+  }
+
+  /* What is drawn now, and what was asked for last (the slider may run ahead of the map). */
+  var shown = { gd: null, drawn: null, payload: null, day: null, mode: null, view: null };
+  var wanted = { payload: null, day: 0, mode: "held" };
+  var pending = null;
+
+  function ready(gd) {
+    return gd && gd._fullLayout && gd._fullLayout.geo && window.Plotly && gd.querySelector(".geo g.trace path.point");
+  }
+
+  function showDay(payload, day, mode, tries) {
+    wanted = { payload: payload, day: day, mode: mode };
+    var gd = graphDiv();
+    clearTimeout(pending);
+    if (!ready(gd)) {
+      if (tries < 400) pending = setTimeout(function () { showDay(payload, day, mode, tries + 1); }, 25);
+      return;
+    }
+    watchRedraws(gd);
+    var fresh = !shown.drawn || shown.gd !== gd || shown.payload !== payload;
+    if (!fresh && shown.day === day && shown.mode === mode) return;
+    var startedAt = performance.now();
+    if (fresh) shown = { gd: gd, drawn: collect(gd), payload: payload, day: null, mode: null, view: null };
+    var view = viewFor(payload, day, mode);
+    applyView(gd, shown.drawn, payload, view, shown.view);
+    shown.view = view;
+    shown.day = day;
+    shown.mode = mode;
+    gd.setAttribute("data-day", String(day));
+    gd.setAttribute("data-mode", mode);
+    // For the benchmark and tests: when the marks were written, and the next frame after.
+    var state = { day: day, mode: mode, requestedAt: startedAt, doneAt: performance.now(), paintedAt: null };
+    window.__dashboardMap = state;
+    requestAnimationFrame(function () { setTimeout(function () { state.paintedAt = performance.now(); }, 0); });
+  }
+
+  /* Plotly replaces the trace nodes when it redraws (zoom end, resize): apply the day again. */
+  function watchRedraws(gd) {
+    if (gd.__dashboardWatched || typeof MutationObserver === "undefined") return;
+    gd.__dashboardWatched = true;
+    new MutationObserver(function (records) {
+      for (var i = 0; i < records.length; i++) {
+        var added = records[i].addedNodes;
+        for (var j = 0; j < added.length; j++) {
+          var node = added[j];
+          if (node.nodeType === 1 && node.classList && (node.classList.contains("trace") || node.classList.contains("point"))) {
+            shown.drawn = null;
+            if (wanted.payload) showDay(wanted.payload, wanted.day, wanted.mode, 0);
+            return;
+          }
+        }
+      }
+    }).observe(gd, { childList: true, subtree: true });
   }
 
   function showDayOnly(day) {
@@ -79,33 +226,7 @@
     });
   }
 
-  var pending = null;
-  // What the map shows (or is being restyled to): a repeated request is a no-op.
-  var shown = { payload: null, day: null, mode: null };
-  function restyleWhenReady(payload, day, mode, tries) {
-    var gd = graphDiv();
-    if (!gd || !gd._fullLayout || !gd._fullLayout.geo || !window.Plotly) {
-      if (tries < 200) {
-        clearTimeout(pending);
-        pending = setTimeout(function () { restyleWhenReady(payload, day, mode, tries + 1); }, 25);
-      }
-      return;
-    }
-    clearTimeout(pending);
-    if (shown.payload === payload && shown.day === day && shown.mode === mode && shown.gd === gd && shown.data === gd.data) return;
-    shown = { payload: payload, day: day, mode: mode, gd: gd, data: gd.data };
-    var m = merge(updatesFor(payload, day, mode));
-    var state = { day: day, mode: mode, requestedAt: performance.now() };
-    window.__dashboardMap = state;
-    window.Plotly.restyle(gd, m.update, m.indices).then(function () {
-      state.doneAt = performance.now();
-      if (window.__dashboardMap !== state) return;  // a later day was asked for meanwhile
-      gd.setAttribute("data-day", String(day));
-      gd.setAttribute("data-mode", mode);
-    });
-  }
-
-  /* Fast path: restyle as soon as the slider shows a new value.  Dash dispatches the
+  /* Fast path: show the day as soon as the slider shows a new value.  Dash dispatches the
    * applyDay callback only after its renderer has processed every callback on the
    * slider (tens of ms); the thumb's aria-valuenow changes first.  applyDay still runs
    * (labels, lists, mode changes) and finds the map already on that day. */
@@ -122,7 +243,7 @@
         if (el.getAttribute && el.getAttribute("role") === "slider") {
           var value = el.getAttribute("aria-valuenow");
           if (value === null || value === "") return;
-          restyleWhenReady(latest.payload, clampDay(latest.payload, value), latest.mode, 0);
+          showDay(latest.payload, clampDay(latest.payload, value), latest.mode, 0);
           return;
         }
       }
@@ -144,7 +265,7 @@
         mode = mode === "events" ? "events" : "held";
         latest = { payload: payload, mode: mode };
         watchSlider();
-        restyleWhenReady(payload, day, mode, 0);
+        showDay(payload, day, mode, 0);
         showDayOnly(day);
         return [payload.labels[day], payload.summaries[day]];
       },

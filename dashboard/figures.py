@@ -1,8 +1,10 @@
 """Pure figure builders: the base map and what changes on each day.
 
-`base_figure` builds the figure once.  `day_payload` says, for one day and mode, which
-trace attributes take which values; the browser applies it with Plotly.restyle (see
-assets/map.js) and `figure_for_day` applies it in Python (tests, the naive baseline).
+`base_figure` builds the figure once, with every mark any day can show (`MapPlan`).
+`client_payload` is what every day looks like, as codes into style tables; the browser
+(assets/map.js) shows a day by changing the styles of marks already drawn, without asking
+Plotly to redraw.  `day_view` is the Python twin of that lookup (tests), and
+`figure_for_day` builds a whole figure for one day (the naive baseline).
 Visual encodings are decided here and only here; `legend_entries` describes them.
 """
 
@@ -33,17 +35,9 @@ INK = "#1A1A1A"
 MODES = ("held", "events")
 MODE_LABELS = {"held": "Who holds what on the day", "events": "What happened on the day"}
 
-# Trace order is part of the contract with assets/map.js (it restyles by index).
+# The first two traces are fixed; the rest depend on the data (see MapPlan).
 TRACE_GOVERNORATES = 0
 TRACE_HALOS = 1
-TRACE_TRAIL_KNOWN = 2
-TRACE_TRAIL_UNCERTAIN = 3
-TRACE_APPROACH = 4
-TRACE_PLACES = 5
-TRACE_CLAIMS = 6
-TRACE_CHANGED = 7
-TRACE_LABELS = 8
-TRACE_ROUTES_START = 9  # one line trace per route from here on
 
 # The map's frame: Syria with its neighbours' edges; plotly draws only this window.
 GEO_LON_RANGE = (32.2, 45.4)
@@ -227,16 +221,94 @@ def trail_for_day(timeline: Timeline, day: int) -> dict[str, tuple[list, list]]:
     return _trail_slice(_trail_all(timeline), day)
 
 
-def _subset(mask: np.ndarray, lat: np.ndarray, lon: np.ndarray) -> tuple[list, list]:
-    return lat[mask].tolist(), lon[mask].tolist()
+# Marker outlines as SVG path data (centred on 0,0), so the browser can change a place's
+# symbol by setting one attribute.  Same geometry as Plotly's own symbols.
+PLACE_MARKER_SIZE = 15
 
 
-def client_payload(timeline: Timeline) -> dict:
-    """Everything the browser needs to redraw any day in either mode without asking the server.
+def symbol_paths(size: float = PLACE_MARKER_SIZE) -> dict[str, str]:
+    """SVG path data for the filled symbols used for places ("-open" variants share them)."""
+    r = round(size / 2, 2)
+    rd = round(size / 2 * 1.3, 2)
+    return {
+        "circle": f"M{r},0A{r},{r} 0 1,1 0,-{r}A{r},{r} 0 0,1 {r},0Z",
+        "square": f"M{r},{r}H-{r}V-{r}H{r}Z",
+        "diamond": f"M{rd},0L0,{rd}L-{rd},0L0,-{rd}Z",
+    }
+
+
+@dataclass(frozen=True)
+class MapPlan:
+    """Which trace draws what: the contract between base_figure, client_payload and assets/map.js.
+
+    Every mark any day can show is drawn once, in the base figure; a day only shows,
+    hides or recolours marks.  Trail segments are grouped by the day they join the trail.
+    """
+
+    halo_places: tuple[int, ...]  # place index of each point of the halos trace
+    claim_places: tuple[int, ...]  # ... of the claims trace (places with a claim on some day)
+    changed_places: tuple[int, ...]  # ... of the changed trace (places that change hands on a known day)
+    trail_groups: tuple[tuple[str, int, list, list], ...]  # (kind, day, lat, lon) per trail trace
+
+    @property
+    def trail_start(self) -> int:
+        return TRACE_HALOS + 1
+
+    @property
+    def places(self) -> int:
+        return self.trail_start + len(self.trail_groups)
+
+    @property
+    def claims(self) -> int:
+        return self.places + 1
+
+    @property
+    def changed(self) -> int:
+        return self.places + 2
+
+    @property
+    def labels(self) -> int:
+        return self.places + 3
+
+    @property
+    def routes_start(self) -> int:
+        return self.places + 4
+
+
+TRAIL_KINDS = ("known", "uncertain", "approach")
+
+
+def map_plan(timeline: Timeline) -> MapPlan:
+    """The trace plan of the map for `timeline` (see MapPlan)."""
+    pinned = timeline.pinned
+    precision = timeline.places["geo_precision"].to_numpy()
+    halo_places = np.flatnonzero(pinned & np.isin(precision, ["approximate", "area"]))
+    claim_places = np.flatnonzero(pinned & (timeline.claims != NONE).any(axis=0))
+    changed_today = np.array([s.changed_today for s in timeline.held_states], dtype=bool)
+    changed_places = np.flatnonzero(pinned & changed_today[timeline.held].any(axis=0))
+
+    lines, lengths, day_known = _trail_all(timeline)
+    groups = []
+    for kind in TRAIL_KINDS:
+        la, lo = lines[kind]
+        previous = 0
+        for d in range(len(timeline.days)):
+            k = int(np.searchsorted(day_known, d, side="right"))
+            size = int(lengths[kind][k - 1]) if k else 0
+            if size > previous:
+                groups.append((kind, d, la[previous:size], lo[previous:size]))
+            previous = max(previous, size)
+    return MapPlan(tuple(map(int, halo_places)), tuple(map(int, claim_places)), tuple(map(int, changed_places)),
+                   tuple(groups))
+
+
+def client_payload(timeline: Timeline, plan: MapPlan | None = None) -> dict:
+    """Everything the browser needs to show any day in either mode without asking the server.
 
     Per-place states travel as small integer codes into style tables, so the payload
     grows with places x days, not with the number of events.
     """
+    plan = plan or map_plan(timeline)
     lat, lon, is_area = _place_points(timeline)
     pinned = timeline.pinned
     n_days = len(timeline.days)
@@ -248,40 +320,38 @@ def client_payload(timeline: Timeline) -> dict:
     held_codes = np.where(pinned, timeline.held * 2 + area_bit, NONE)
     mark_codes = np.where(pinned & (timeline.marks != NONE), timeline.marks * 2 + area_bit, NONE)
     changed_today = np.array([s.changed_today for s in timeline.held_states], dtype=bool)
-    claimant_colors = np.array([ACTOR_COLORS.get(c, INK) for c in timeline.claimants] or [INK], dtype=object)
-    trail = _trail_all(timeline)
+    claimant_colors = np.array([ACTOR_COLORS.get(c, INK) for c in timeline.claimants] + [None], dtype=object)
+    claim_places = np.array(plan.claim_places, dtype=np.int64)
+    changed_places = np.array(plan.changed_places, dtype=np.int64)
 
     days = []
     for d in range(n_days):
-        today = _trail_slice(trail, d)
-        claim_mask = pinned & (timeline.claims[d] != NONE)
-        changed_mask = pinned & changed_today[timeline.held[d]]
+        # NONE (-1) picks the trailing None: no claim at that place that day.
+        claims = claimant_colors[timeline.claims[d][claim_places]].tolist()
+        changed = changed_today[timeline.held[d][changed_places]].astype(np.int8).tolist()
         days.append(
             {
                 "held": held_codes[d].tolist(),
                 "events": mark_codes[d].tolist(),
-                "trail_known": today["known"],
-                "trail_uncertain": today["uncertain"],
-                "approach": today["approach"],
-                "claims": _subset(claim_mask, lat, lon),
-                "claim_colors": claimant_colors[timeline.claims[d][claim_mask]].tolist(),
-                "changed": _subset(changed_mask, lat, lon),
+                "claims": claims,
+                "changed": changed,
                 "route_colors": [_route_color(timeline, route, d) for route in timeline.routes],
             }
         )
     return {
         "dates": [day.isoformat() for day in timeline.days],
         "traces": {
-            "places": TRACE_PLACES,
-            "trail_known": TRACE_TRAIL_KNOWN,
-            "trail_uncertain": TRACE_TRAIL_UNCERTAIN,
-            "approach": TRACE_APPROACH,
-            "claims": TRACE_CLAIMS,
-            "changed": TRACE_CHANGED,
-            "routes_start": TRACE_ROUTES_START,
+            "halos": TRACE_HALOS,
+            "places": plan.places,
+            "claims": plan.claims,
+            "changed": plan.changed,
+            "routes_start": plan.routes_start,
+            "trail": [[plan.trail_start + k, day] for k, (_, day, _, _) in enumerate(plan.trail_groups)],
         },
-        "lat": [None if math.isnan(x) else round(x, 5) for x in lat.tolist()],
-        "lon": [None if math.isnan(x) else round(x, 5) for x in lon.tolist()],
+        "halo_places": list(plan.halo_places),
+        "claim_places": list(plan.claim_places),
+        "changed_places": list(plan.changed_places),
+        "symbol_paths": symbol_paths(),
         "styles": {"held": held_styles, "events": mark_styles},
         "days": days,
     }
@@ -297,57 +367,52 @@ def _route_color(timeline: Timeline, route: tuple[int, int, int], day: int) -> s
     return UNKNOWN_LINE
 
 
-def day_payload(payload: dict, day: int, mode: str) -> list[tuple[int, dict]]:
-    """Restyle updates for one day and mode: [(trace index, {attribute: value})].
+def day_view(payload: dict, day: int, mode: str) -> dict:
+    """What the map shows on day index `day` in `mode`, read from `client_payload`.
 
-    This is the Python twin of applyDay() in assets/map.js; both read `client_payload`.
+    This is the Python twin of viewFor() in assets/map.js.  Returns
+    {"places": style dict or None (hidden) per place, "halos": bool per halo point,
+     "claims": colour or None per claim point, "changed": bool per changed point,
+     "trail": bool per trail trace, "route_colors": colour per route}.
     """
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
     state = payload["days"][day]
     styles = payload["styles"][mode]
-    codes = state[mode]
-    shown = [c != NONE for c in codes]
-
-    def pick(key: str, hidden=None) -> list:
-        return [styles[c][key] if c != NONE else hidden for c in codes]
-
-    places = {
-        "lat": [la if ok else None for la, ok in zip(payload["lat"], shown)],
-        "lon": [lo if ok else None for lo, ok in zip(payload["lon"], shown)],
-        "marker.color": pick("color", UNKNOWN_COLOR),
-        "marker.line.color": pick("line_color", UNKNOWN_LINE),
-        "marker.line.width": pick("line_width", 0),
-        "marker.opacity": pick("opacity", 0),
-        "marker.symbol": pick("symbol", "circle"),
-        "text": pick("text", ""),
-        "hovertext": pick("label", ""),
-    }
+    places = [styles[c] if c != NONE else None for c in state[mode]]
     held = mode == "held"
-    traces = payload["traces"]
-
-    def line(key: str) -> dict:
-        la, lo = state[key] if held else ([], [])
-        return {"lat": la, "lon": lo}
-
-    updates = [
-        (traces["places"], places),
-        (traces["trail_known"], line("trail_known")),
-        (traces["trail_uncertain"], line("trail_uncertain")),
-        (traces["approach"], line("approach")),
-        (traces["claims"], {"lat": state["claims"][0], "lon": state["claims"][1], "marker.line.color": state["claim_colors"]}),
-        (traces["changed"], line("changed")),
-    ]
-    for k, color in enumerate(state["route_colors"]):
-        updates.append((traces["routes_start"] + k, {"line.color": color}))
-    return updates
+    return {
+        "places": places,
+        "halos": [places[p] is not None for p in payload["halo_places"]],
+        "claims": list(state["claims"]),
+        "changed": [held and bool(c) for c in state["changed"]],
+        "trail": [held and group_day <= day for _, group_day in payload["traces"]["trail"]],
+        "route_colors": list(state["route_colors"]),
+    }
 
 
-def base_figure(timeline: Timeline) -> go.Figure:
-    """The static figure: basemap, halos, labels and empty dynamic traces in a fixed order."""
-    lat, lon, is_area = _place_points(timeline)
+def base_figure(timeline: Timeline, payload: dict | None = None, plan: MapPlan | None = None) -> go.Figure:
+    """The app's figure: every mark any day can show, styled as day 0 held (hidden marks transparent)."""
+    plan = plan or map_plan(timeline)
+    payload = payload or client_payload(timeline, plan)
+    return _figure(timeline, plan, day_view(payload, 0, "held"), keep_hidden=True)
+
+
+def figure_for_day(timeline: Timeline, day: int, mode: str, payload: dict | None = None) -> go.Figure:
+    """The whole figure for one day and mode, hidden marks left out (the naive baseline's path)."""
+    plan = map_plan(timeline)
+    payload = payload or client_payload(timeline, plan)
+    return _figure(timeline, plan, day_view(payload, day, mode), keep_hidden=False)
+
+
+def _figure(timeline: Timeline, plan: MapPlan, view: dict, keep_hidden: bool) -> go.Figure:
+    """Build the figure showing `view`.
+
+    keep_hidden=True (the app): hidden marks are drawn transparent at their place, so the
+    browser can show them later by changing styles only.  keep_hidden=False: left out.
+    """
+    lat, lon, _ = _place_points(timeline)
     places = timeline.places
-    pinned = timeline.pinned
     place_ids = places["place_id"].tolist()
     # Plotly reads a subset of HTML in text and hover labels: names from the CSV are
     # escaped so they always show exactly as written.
@@ -358,11 +423,35 @@ def base_figure(timeline: Timeline) -> go.Figure:
         [[pid, name, schema.GEO_PRECISION[prec].label] for pid, name, prec in zip(place_ids, names, precision)], dtype=object
     ).reshape(len(place_ids), 3)
 
-    halo_mask = pinned & places["geo_precision"].isin(["approximate", "area"]).to_numpy()
-    halo_sizes = [44 if prec == "area" else 30 for prec in places["geo_precision"][halo_mask]]
-    label_mask = pinned & places["kind"].isin(LABELLED_KINDS).to_numpy()
+    def where(indices: list[int] | np.ndarray, shown: list[bool]) -> tuple[np.ndarray, np.ndarray]:
+        indices = np.asarray(indices, dtype=np.int64)
+        la, lo = lat[indices].astype(object), lon[indices].astype(object)
+        if not keep_hidden:
+            hidden = ~np.asarray(shown, dtype=bool) if len(indices) else np.zeros(0, dtype=bool)
+            la[hidden] = None
+            lo[hidden] = None
+        return la, lo
 
-    nothing = {"lat": [], "lon": []}
+    def opacity(shown: list[bool], on: float) -> list[float]:
+        return [on if s else 0.0 for s in shown]
+
+    halo_idx = list(plan.halo_places)
+    halo_sizes = [44 if precision[p] == "area" else 30 for p in halo_idx]
+    halo_lat, halo_lon = where(halo_idx, view["halos"])
+
+    shown_places = [s is not None for s in view["places"]]
+    place_lat, place_lon = where(np.arange(len(places)), shown_places)
+    place_lat[~timeline.pinned] = None
+    place_lon[~timeline.pinned] = None
+    styles = [s or HIDDEN_STYLE for s in view["places"]]
+    # A text node exists only for non-empty text; a space keeps one per place for the browser to fill.
+    blank = " " if keep_hidden else ""
+
+    claims_shown = [c is not None for c in view["claims"]]
+    claim_lat, claim_lon = where(list(plan.claim_places), claims_shown)
+    changed_lat, changed_lon = where(list(plan.changed_places), view["changed"])
+    label_mask = timeline.pinned & places["kind"].isin(LABELLED_KINDS).to_numpy()
+
     traces = [
         # Outlines only; the geometry is fetched by URL so it never travels inside the figure.
         go.Choropleth(
@@ -372,36 +461,47 @@ def base_figure(timeline: Timeline) -> go.Figure:
             marker={"line": {"color": "#A39C8E", "width": 0.8}}, hoverinfo="skip",
         ),
         go.Scattergeo(
-            name="halos", lat=lat[halo_mask], lon=lon[halo_mask], mode="markers", hoverinfo="skip",
-            marker={"size": halo_sizes, "color": "#7A7A7A", "opacity": 0.18, "line": {"width": 0}},
+            name="halos", lat=halo_lat, lon=halo_lon, mode="markers", hoverinfo="skip",
+            marker={"size": halo_sizes, "color": "#7A7A7A", "opacity": opacity(view["halos"], 0.18), "line": {"width": 0}},
         ),
-        go.Scattergeo(name="trail-known", **nothing, mode="lines", hoverinfo="skip",
-                      line={"color": CONTROLLER_COLORS["opposition"], "width": 3}),
-        go.Scattergeo(name="trail-uncertain", **nothing, mode="lines", hoverinfo="skip",
-                      line={"color": CONTROLLER_COLORS["opposition"], "width": 2.5, "dash": "dot"}),
-        go.Scattergeo(name="approach", **nothing, mode="lines+markers", hoverinfo="skip",
-                      line={"color": CONTROLLER_COLORS["opposition"], "width": 2.5, "dash": "dash"},
-                      marker={"symbol": "arrow", "angleref": "previous", "size": 14,
-                              "color": CONTROLLER_COLORS["opposition"]}),
+    ]
+    for (kind, day, la, lo), shown in zip(plan.trail_groups, view["trail"]):
+        if not shown and not keep_hidden:
+            la, lo = [], []
+        trace = {
+            "known": dict(mode="lines", line={"color": CONTROLLER_COLORS["opposition"], "width": 3}),
+            "uncertain": dict(mode="lines", line={"color": CONTROLLER_COLORS["opposition"], "width": 2.5, "dash": "dot"}),
+            "approach": dict(mode="lines+markers",
+                             line={"color": CONTROLLER_COLORS["opposition"], "width": 2.5, "dash": "dash"},
+                             marker={"symbol": "arrow", "angleref": "previous", "size": 14,
+                                     "color": CONTROLLER_COLORS["opposition"]}),
+        }[kind]
+        traces.append(go.Scattergeo(name=f"trail-{kind}:{day}", lat=la, lon=lo, hoverinfo="skip",
+                                    opacity=1.0 if shown else 0.0, **trace))
+    traces += [
         go.Scattergeo(
-            name="places", lat=np.full(len(places), None), lon=np.full(len(places), None), mode="markers+text",
-            customdata=customdata, text=np.full(len(places), ""), textposition="middle center",
+            name="places", lat=place_lat, lon=place_lon, mode="markers+text",
+            customdata=customdata, text=[s["text"] or blank for s in styles], textposition="middle center",
             textfont={"size": 11, "color": INK, "family": "system-ui, sans-serif"},
-            hovertext=np.full(len(places), ""),
+            hovertext=[s["label"] for s in styles],
             hovertemplate="<b>%{customdata[1]}</b><br>%{hovertext}<br>Location: %{customdata[2]}<extra></extra>",
-            marker={"size": 15, "color": UNKNOWN_COLOR, "line": {"width": 1, "color": UNKNOWN_LINE}},
+            marker={"size": PLACE_MARKER_SIZE, "color": [s["color"] for s in styles],
+                    "opacity": [s["opacity"] for s in styles], "symbol": [s["symbol"] for s in styles],
+                    "line": {"width": [s["line_width"] for s in styles], "color": [s["line_color"] for s in styles]}},
         ),
-        go.Scattergeo(name="claims", **nothing, mode="markers", hoverinfo="skip",
-                      marker={"symbol": "circle-open", "size": 28, "line": {"width": 2.5, "color": INK}}),
-        go.Scattergeo(name="changed", **nothing, mode="markers", hoverinfo="skip",
-                      marker={"symbol": "circle-open", "size": 24, "color": INK, "line": {"width": 3, "color": INK}}),
+        go.Scattergeo(name="claims", lat=claim_lat, lon=claim_lon, mode="markers", hoverinfo="skip",
+                      marker={"symbol": "circle-open", "size": 28, "opacity": opacity(claims_shown, 1.0),
+                              "line": {"width": 2.5, "color": [c or INK for c in view["claims"]]}}),
+        go.Scattergeo(name="changed", lat=changed_lat, lon=changed_lon, mode="markers", hoverinfo="skip",
+                      marker={"symbol": "circle-open", "size": 24, "color": INK, "opacity": opacity(view["changed"], 1.0),
+                              "line": {"width": 3, "color": INK}}),
         go.Scattergeo(
             name="labels", lat=lat[label_mask], lon=lon[label_mask], mode="text", hoverinfo="skip",
             text=[names[i] for i in np.flatnonzero(label_mask)], textposition="top right",
             textfont={"size": 12, "color": "#333333", "family": "system-ui, sans-serif"},
         ),
     ]
-    for route, a, b in timeline.routes:
+    for (route, a, b), color in zip(timeline.routes, view["route_colors"]):
         route_id = place_ids[route]
         # The line stops short of its ends so a click on an end's own marker selects that place;
         # the middle vertex gives the route a hover/click target of its own.
@@ -410,7 +510,7 @@ def base_figure(timeline: Timeline) -> go.Figure:
         traces.append(
             go.Scattergeo(
                 name=f"route:{route_id}", lat=route_lat, lon=route_lon, mode="lines",
-                line={"color": UNKNOWN_LINE, "width": 4, "dash": "dash"},
+                line={"color": color, "width": 4, "dash": "dash"},
                 customdata=[[route_id, names[route], "Approximate (straight line between its ends)"]] * len(ROUTE_VERTICES),
                 hovertemplate="<b>%{customdata[1]}</b><br>Drawn as a straight line between its ends<extra></extra>",
             )
@@ -449,25 +549,9 @@ def base_figure(timeline: Timeline) -> go.Figure:
     return figure
 
 
-def figure_for_day(timeline: Timeline, day: int, mode: str, payload: dict | None = None) -> go.Figure:
-    """The whole figure for one day and mode (the naive path; the app restyles in the browser)."""
-    payload = payload or client_payload(timeline)
-    figure = base_figure(timeline)
-    for index, update in day_payload(payload, day, mode):
-        trace = figure.data[index]
-        for key, value in update.items():
-            trace.update(_nest(key, value))
-    return figure
-
-
-def _nest(dotted: str, value) -> dict:
-    result: dict = {}
-    node = result
-    parts = dotted.split(".")
-    for part in parts[:-1]:
-        node = node.setdefault(part, {})
-    node[parts[-1]] = value
-    return result
+# How a place hidden on a day is drawn when it must still exist (transparent, no text).
+HIDDEN_STYLE = {"color": UNKNOWN_COLOR, "line_color": UNKNOWN_LINE, "line_width": 0, "opacity": 0.0,
+                "symbol": "circle", "text": "", "label": ""}
 
 
 def legend_entries() -> list[dict]:

@@ -11,7 +11,7 @@ import json
 from dash import dash_table, dcc, html
 
 from . import __version__, schema
-from .figures import MODE_LABELS, base_figure, client_payload, legend_entries
+from .figures import MODE_LABELS, base_figure, client_payload, legend_entries, map_plan
 from .model import Timeline
 from .table import COLUMNS as TABLE_COLUMNS
 from .table import PAGE_SIZE, page_count
@@ -255,7 +255,9 @@ def timeline_controls(timeline: Timeline) -> html.Div:
 
 def build_layout(timeline: Timeline) -> html.Div:
     """The whole page for `timeline` (built once at start-up)."""
-    payload = client_payload(timeline)
+    plan = map_plan(timeline)
+    payload = client_payload(timeline, plan)
+    figure = base_figure(timeline, payload, plan)  # before the store gets the page's extra keys
     payload["summaries"] = [day_summary(timeline, d) for d in range(len(timeline.days))]
     payload["labels"] = [fmt_day(day) for day in timeline.days]
     payload["place_ids"] = timeline.places["place_id"].tolist()
@@ -307,7 +309,7 @@ def build_layout(timeline: Timeline) -> html.Div:
                                    **{"aria-live": "polite", "role": "status"}),
                             dcc.Graph(
                                 id="map",
-                                figure=base_figure(timeline),
+                                figure=figure,
                                 config=GRAPH_CONFIG,
                                 className="map",
                                 clear_on_unhover=True,

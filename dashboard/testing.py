@@ -136,15 +136,26 @@ JS_MAP_READY = """() => {
   return !!(gd && gd._fullLayout && gd._fullLayout.geo && gd.querySelector('.geo .scattergeo'));
 }"""
 
+# A place's marker as the reader sees it (computed style of the drawn node), or null when the
+# place is not drawn or hidden that day.  Colours come back as #RRGGBB.
 JS_MARKER = """(placeId) => {
   const gd = document.querySelector('#map .js-plotly-plot');
   const trace = [...gd.querySelectorAll('.geo .trace')].find(t => t.__data__ && t.__data__[0].trace.name === 'places');
   if (!trace) return null;
   const el = [...trace.querySelectorAll('path.point')].find(p => p.__data__ && p.__data__.data && p.__data__.data[0] === placeId);
-  if (!el) return null;
+  if (!el || getComputedStyle(el).display === 'none') return null;
+  const hex = (c) => {
+    const m = c.match(/[0-9.]+/g);
+    return m && c.startsWith('rgb') ? '#' + m.slice(0, 3).map(v => Math.round(+v).toString(16).padStart(2, '0')).join('').toUpperCase() : c;
+  };
+  const style = getComputedStyle(el);
+  const text = [...trace.querySelectorAll('text')].find(t => t.__data__ === el.__data__);
   const r = el.getBoundingClientRect();
-  return {x: r.left + r.width / 2, y: r.top + r.height / 2, color: el.__data__.mc, opacity: el.__data__.mo,
-          symbol: el.__data__.mx, text: el.__data__.tx, hover: el.__data__.htx};
+  return {x: r.left + r.width / 2, y: r.top + r.height / 2,
+          color: style.fill === 'none' ? hex(style.stroke) : hex(style.fill), fill: hex(style.fill),
+          line_color: hex(style.stroke), opacity: Number(style.opacity),
+          text: text && getComputedStyle(text).display !== 'none' ? text.textContent.trim() : '',
+          symbol: el.__data__.mx, hover: el.__data__.htx};
 }"""
 
 JS_MAP_DAY = """() => {

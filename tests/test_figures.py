@@ -7,7 +7,7 @@ import pytest
 from conftest import DEFAULT_EVENTS, DEFAULT_PLACES, event, place, write_dataset
 from dashboard import figures, schema
 from dashboard.data import load_dataset
-from dashboard.figures import CONTROLLER_COLORS, UNKNOWN_COLOR, client_payload, day_payload, figure_for_day
+from dashboard.figures import CONTROLLER_COLORS, UNKNOWN_COLOR, client_payload, day_view, figure_for_day, map_plan
 from dashboard.model import build_timeline
 
 NOV27, NOV29, NOV30, DEC5, DEC6 = 0, 2, 3, 8, 9
@@ -19,32 +19,30 @@ def timeline(dataset_dir):
 
 
 def places_on(timeline, day: int, mode: str) -> dict[str, dict]:
-    """{place_id: drawn marker attributes} for one day/mode, read from the restyle payload."""
-    payload = client_payload(timeline)
-    updates = dict(day_payload(payload, day, mode))
-    places = updates[figures.TRACE_PLACES]
-    drawn = {}
-    for i, pid in enumerate(timeline.places["place_id"]):
-        if places["lat"][i] is None:
-            continue
-        drawn[pid] = {key: places[key][i] for key in ("marker.color", "marker.line.color", "marker.opacity", "marker.symbol", "text", "hovertext")}
-    return drawn
+    """{place_id: style drawn} for the places shown on one day/mode, read from the client payload."""
+    view = day_view(client_payload(timeline), day, mode)
+    return {pid: style for pid, style in zip(timeline.places["place_id"], view["places"]) if style is not None}
 
 
 def test_held_mode_colours_capture_from_its_stated_day(timeline):
     before, on = places_on(timeline, NOV29, "held"), places_on(timeline, NOV30, "held")
-    assert before["alpha"]["marker.color"] == CONTROLLER_COLORS["government"]
-    assert on["alpha"]["marker.color"] == CONTROLLER_COLORS["opposition"]
-    assert on["alpha"]["marker.opacity"] == 1.0 and on["alpha"]["text"] == ""
-    assert "changed hands this day" in on["alpha"]["hovertext"]
+    assert before["alpha"]["color"] == CONTROLLER_COLORS["government"]
+    assert on["alpha"]["color"] == CONTROLLER_COLORS["opposition"]
+    assert on["alpha"]["opacity"] == 1.0 and on["alpha"]["text"] == ""
+    assert "changed hands this day" in on["alpha"]["label"]
+
+
+def ringed(payload: dict, day: int, mode: str = "held") -> list[int]:
+    """Place indices with a "changed hands this day" ring on a day."""
+    return [p for p, on in zip(payload["changed_places"], day_view(payload, day, mode)["changed"]) if on]
 
 
 def test_changed_today_ring_only_on_the_day_of_a_dated_change(timeline):
     payload = client_payload(timeline)
     alpha = timeline.place_index["alpha"]
-    lat = timeline.places["lat"][alpha]
-    assert payload["days"][NOV30]["changed"][0] == [pytest.approx(lat)]
-    assert payload["days"][NOV29]["changed"][0] == [] and payload["days"][DEC5]["changed"][0] == []
+    assert ringed(payload, NOV30) == [alpha]
+    assert ringed(payload, NOV29) == [] and ringed(payload, DEC5) == []
+    assert ringed(payload, NOV30, "events") == []  # rings belong to the held view
 
 
 def test_window_dated_capture_is_pending_during_its_window_and_done_after(timeline):
@@ -52,27 +50,28 @@ def test_window_dated_capture_is_pending_during_its_window_and_done_after(timeli
     for day in (NOV27, NOV30, DEC5):
         bravo = places_on(timeline, day, "held")["bravo"]
         assert bravo["text"] == "?"
-        assert bravo["marker.opacity"] < 1
-        assert bravo["marker.color"] == CONTROLLER_COLORS["opposition"]  # where it is going
-        assert bravo["marker.line.color"] == CONTROLLER_COLORS["government"]  # who held it
-        assert "unstated date" in bravo["hovertext"]
+        assert bravo["opacity"] < 1
+        assert bravo["color"] == CONTROLLER_COLORS["opposition"]  # where it is going
+        assert bravo["line_color"] == CONTROLLER_COLORS["government"]  # who held it
+        assert "unstated date" in bravo["label"]
     done = places_on(timeline, DEC6, "held")["bravo"]
-    assert done["text"] == "" and done["marker.opacity"] == 1.0
-    assert "changed hands this day" not in done["hovertext"]  # never shown as happening on a stated day
+    assert done["text"] == "" and done["opacity"] == 1.0
+    assert "changed hands this day" not in done["label"]  # never shown as happening on a stated day
 
 
 def test_claim_is_a_ring_in_the_claimants_colour_not_a_change_of_control(timeline):
     payload = client_payload(timeline)
     charlie = places_on(timeline, DEC5, "held")["charlie"]
-    assert charlie["marker.color"] == CONTROLLER_COLORS["sdf"]  # still the holder's colour
-    claims = payload["days"][DEC5]
-    assert len(claims["claims"][0]) == 1 and claims["claim_colors"] == [figures.ACTOR_COLORS["sna"]]
+    assert charlie["color"] == CONTROLLER_COLORS["sdf"]  # still the holder's colour
+    claims = day_view(payload, DEC5, "held")["claims"]
+    shown = [(p, colour) for p, colour in zip(payload["claim_places"], claims) if colour is not None]
+    assert shown == [(timeline.place_index["charlie"], figures.ACTOR_COLORS["sna"])]
 
 
 def test_place_with_no_control_information_is_grey_not_assumed(timeline):
     delta = places_on(timeline, DEC6, "held")["delta"]
-    assert delta["marker.color"] == UNKNOWN_COLOR
-    assert delta["hovertext"] == "Control not reported by the sources"
+    assert delta["color"] == UNKNOWN_COLOR
+    assert delta["label"] == "Control not reported by the sources"
 
 
 def test_places_abroad_and_unidentified_are_never_pinned(timeline):
@@ -85,11 +84,11 @@ def test_places_abroad_and_unidentified_are_never_pinned(timeline):
 def test_events_mode_shows_only_that_days_events_with_their_certainty(timeline):
     nov30 = places_on(timeline, NOV30, "events")
     assert set(nov30) == {"alpha", "bravo", "charlie"}  # Alpha stated; Bravo/Charlie windows include the day
-    assert nov30["alpha"]["text"] == "" and nov30["alpha"]["marker.opacity"] == 1.0
-    assert nov30["bravo"]["text"] == "?" and nov30["bravo"]["marker.opacity"] == 0.5
-    assert nov30["charlie"]["marker.symbol"] == "circle-open"  # a claim is hollow
+    assert nov30["alpha"]["text"] == "" and nov30["alpha"]["opacity"] == 1.0
+    assert nov30["bravo"]["text"] == "?" and nov30["bravo"]["opacity"] == 0.5
+    assert nov30["charlie"]["symbol"] == "circle-open"  # a claim is hollow
     dec5 = places_on(timeline, DEC5, "events")
-    assert dec5["delta"]["marker.symbol"] == "diamond-open"  # a statement
+    assert dec5["delta"]["symbol"] == "diamond-open"  # a statement
     assert "alpha" not in dec5
 
 
@@ -101,7 +100,7 @@ def test_area_and_approximate_places_get_their_precision_style(tmp_path):
     figure = figures.base_figure(tl)
     halos = figure.data[figures.TRACE_HALOS]
     assert sorted(zip(halos.lat, halos.marker.size)) == sorted([(36.53, 30), (35.5, 44)])  # charlie approximate, zone area
-    assert places_on(tl, NOV30, "held")["zone"]["marker.symbol"] == "square"
+    assert places_on(tl, NOV30, "held")["zone"]["symbol"] == "square"
 
 
 def test_trail_grows_with_known_captures_and_approach_stops_short(tmp_path):
@@ -128,7 +127,7 @@ def test_route_is_a_line_between_its_ends_coloured_by_its_claimant(tmp_path):
                                      "2024-12-01", event_type="route_cut", actor="sna", controller_before="",
                                      controller_after="", claim_status="claimed", place_as_written="Charlie")]
     tl = build_timeline(load_dataset(write_dataset(tmp_path / "d", places=places, events=events)))
-    route = figures.base_figure(tl).data[figures.TRACE_ROUTES_START]
+    route = figures.base_figure(tl).data[map_plan(tl).routes_start]
     assert route.lat[1] == pytest.approx((36.2 + 35.44) / 2) and route.line.dash == "dash"
     assert 35.44 < route.lat[-1] < route.lat[0] < 36.2  # stops short of both ends
     payload = client_payload(tl)
@@ -138,7 +137,7 @@ def test_route_is_a_line_between_its_ends_coloured_by_its_claimant(tmp_path):
 
 def test_figure_for_day_applies_the_payload_to_the_base_figure(timeline):
     fig = figure_for_day(timeline, NOV30, "held")
-    places = fig.data[figures.TRACE_PLACES]
+    places = fig.data[map_plan(timeline).places]
     alpha = timeline.place_index["alpha"]
     assert places.marker.color[alpha] == CONTROLLER_COLORS["opposition"]
     assert fig.layout.uirevision == "keep"
@@ -157,9 +156,9 @@ def test_legend_explains_every_controller_colour():
         assert schema.CONTROLLERS[code].label in labels
 
 
-def test_day_payload_rejects_unknown_mode(timeline):
+def test_day_view_rejects_unknown_mode(timeline):
     with pytest.raises(ValueError, match="mode must be one of"):
-        day_payload(client_payload(timeline), 0, "<script>")
+        day_view(client_payload(timeline), 0, "<script>")
 
 
 def test_trail_visits_a_place_once_however_many_events_it_has(tmp_path):
@@ -176,6 +175,73 @@ def test_markup_in_place_names_is_escaped_for_plotly_labels(tmp_path):
     places[0]["name"] = "<b>Alpha</b> & <a href='javascript:x'>co</a>"
     tl = build_timeline(load_dataset(write_dataset(tmp_path / "d", places=places)))
     fig = figures.base_figure(tl)
-    name = fig.data[figures.TRACE_PLACES].customdata[tl.place_index["alpha"]][1]
+    plan = map_plan(tl)
+    name = fig.data[plan.places].customdata[tl.place_index["alpha"]][1]
     assert name == "&lt;b&gt;Alpha&lt;/b&gt; &amp; &lt;a href='javascript:x'&gt;co&lt;/a&gt;"
-    assert "<" not in "".join(fig.data[figures.TRACE_LABELS].text)
+    assert "<" not in "".join(fig.data[plan.labels].text)
+
+
+# ------------------------------------------- the base figure draws every mark once
+
+
+def trail_scenario(tmp_path):
+    places = DEFAULT_PLACES + [place("foxtrot", "Foxtrot", 35.0, 36.0)]
+    events = DEFAULT_EVENTS + [
+        event("foxtrot-near", "foxtrot", "Rebels also seized the town of Bravo.", "2024-12-06", event_type="approach",
+              controller_before="", controller_after="", date_basis="inferred", place_as_written="Bravo")
+    ]
+    return build_timeline(load_dataset(write_dataset(tmp_path / "d", places=places, events=events)))
+
+
+def test_trail_groups_shown_on_a_day_add_up_to_that_days_trail(tmp_path):
+    tl = trail_scenario(tmp_path)
+    plan, payload = map_plan(tl), client_payload(tl)
+    assert {k for k, *_ in plan.trail_groups} == {"uncertain", "approach"}  # the scenario has both
+    for day in range(len(tl.days)):
+        shown = day_view(payload, day, "held")["trail"]
+        for kind in figures.TRAIL_KINDS:
+            lat = [x for (k, _, la, _), on in zip(plan.trail_groups, shown) if on and k == kind for x in la]
+            assert lat == figures.trail_for_day(tl, day)[kind][0]
+        assert not any(day_view(payload, day, "events")["trail"])  # the trail belongs to the held view
+
+
+def test_base_figure_has_a_point_for_every_mark_any_day_shows(timeline):
+    plan, payload = map_plan(timeline), client_payload(timeline)
+    fig = figures.base_figure(timeline, payload, plan)
+    places = fig.data[plan.places]
+    for day in range(len(timeline.days)):
+        for mode in figures.MODES:
+            view = day_view(payload, day, mode)
+            for p, style in enumerate(view["places"]):
+                if style is not None:  # shown that day: the base figure must have drawn it
+                    assert places.lat[p] is not None and places.lon[p] is not None
+            ever_claimed = [p for p, c in zip(payload["claim_places"], view["claims"]) if c is not None]
+            assert set(ever_claimed) <= set(plan.claim_places)
+    assert list(fig.data[plan.claims].lat) == [timeline.places["lat"][p] for p in plan.claim_places]
+    # Day 0 held is drawn as such; marks hidden that day are transparent, not absent.
+    view0 = day_view(payload, 0, "held")
+    assert list(places.marker.color) == [(s or figures.HIDDEN_STYLE)["color"] for s in view0["places"]]
+    assert list(fig.data[plan.changed].marker.opacity) == [1.0 if on else 0.0 for on in view0["changed"]]
+    assert [t.opacity for t in fig.data[plan.trail_start:plan.places]] == [1.0 if on else 0.0 for on in view0["trail"]]
+
+
+def test_places_without_text_keep_a_text_node_for_the_browser_to_fill(timeline):
+    plan = map_plan(timeline)
+    texts = figures.base_figure(timeline).data[plan.places].text
+    pinned = [t for t, on in zip(texts, timeline.pinned) if on]
+    assert pinned and all(t != "" for t in pinned)  # Plotly drops the text node of an empty text
+
+
+def test_naive_figure_leaves_out_what_the_day_hides(timeline):
+    plan = map_plan(timeline)
+    fig = figure_for_day(timeline, DEC5, "events")
+    places = fig.data[plan.places]
+    shown = {pid for pid, lat in zip(timeline.places["place_id"], places.lat) if lat is not None}
+    assert shown == set(places_on(timeline, DEC5, "events"))
+    assert all(t.lat == () or all(x is None for x in t.lat) for t in fig.data[plan.trail_start:plan.places])
+
+
+def test_symbol_paths_cover_every_symbol_the_styles_use(timeline):
+    payload = client_payload(timeline)
+    used = {s["symbol"].removesuffix("-open") for mode in figures.MODES for s in payload["styles"][mode]}
+    assert used <= set(payload["symbol_paths"])

@@ -141,9 +141,9 @@ def test_payload_styles_follow_the_reference_states(tmp_path):
     payload = figures.client_payload(timeline)
     is_area = timeline.places["kind"].isin(figures.AREA_KINDS).to_numpy()
     for d in range(len(timeline.days)):
-        places = dict(figures.day_payload(payload, d, "held"))[figures.TRACE_PLACES]
+        places = figures.day_view(payload, d, "held")["places"]
         for p in np.flatnonzero(timeline.pinned):
-            assert places["marker.color"][p] == figures.held_style(held[d][p], bool(is_area[p])).color
+            assert places[p]["color"] == figures.held_style(held[d][p], bool(is_area[p])).color
 
 
 def test_scale_generator_is_deterministic_and_valid(tmp_path):
@@ -167,7 +167,7 @@ def test_scale_generator_is_deterministic_and_valid(tmp_path):
 
 @pytest.mark.browser
 def test_scrubbing_makes_no_server_round_trip(tmp_path):
-    from dashboard.testing import JS_MAP_DAY, chromium, dashboard_command, running_server
+    from dashboard.testing import JS_MAP_DAY, JS_MARKER, chromium, dashboard_command, running_server
 
     folder = tricky_dataset(tmp_path / "d")
     with running_server(dashboard_command(folder)) as (base, _process), chromium() as context:
@@ -196,11 +196,5 @@ def test_scrubbing_makes_no_server_round_trip(tmp_path):
         for _ in range(3):
             page.keyboard.press("ArrowRight")
         page.wait_for_function("() => document.querySelector('#map .js-plotly-plot').getAttribute('data-day') === '3'")
-        colour = page.evaluate("""() => {
-          const gd = document.querySelector('#map .js-plotly-plot');
-          const trace = gd.data.find(t => t.name === 'places');
-          const i = trace.customdata.findIndex(c => c[0] === 'alpha');
-          return trace.marker.color[i];
-        }""")
-        assert colour == figures.CONTROLLER_COLORS["opposition"]
+        assert page.evaluate(JS_MARKER, "alpha")["color"] == figures.CONTROLLER_COLORS["opposition"]
         assert calls == []
