@@ -21,10 +21,33 @@
     return document.querySelector("#map .js-plotly-plot");
   }
 
+  /* Each style of the payload, ready to write: one cssText and one path per style, so
+   * showing a place costs one style write (plus the symbol or text when they change). */
+  var preparedFor = typeof WeakMap !== "undefined" ? new WeakMap() : null;
+  function prepared(payload) {
+    var cached = preparedFor && preparedFor.get(payload);
+    if (cached) return cached;
+    var paths = payload.symbol_paths;
+    function prep(s) {
+      var open = s.symbol.slice(-5) === "-open";
+      var base = open ? s.symbol.slice(0, -5) : s.symbol;
+      return {
+        style: s,
+        css: "opacity:" + s.opacity + ";fill:" + (open ? "none" : s.color) + ";fill-opacity:1;stroke:" +
+          (open ? s.color : s.line_color) + ";stroke-opacity:1;stroke-width:" + s.line_width + "px",
+        d: paths[base] || null,
+        text: s.text || " "
+      };
+    }
+    var out = { held: payload.styles.held.map(prep), events: payload.styles.events.map(prep) };
+    if (preparedFor) preparedFor.set(payload, out);
+    return out;
+  }
+
   /* What the map shows on `day` in `mode`: the JavaScript twin of figures.day_view(). */
   function viewFor(payload, day, mode) {
     var state = payload.days[day];
-    var styles = payload.styles[mode];
+    var styles = prepared(payload)[mode];
     var codes = state[mode];
     var held = mode === "held";
     var places = new Array(codes.length);
@@ -85,28 +108,22 @@
     }
   }
 
-  function stylePlace(ref, s, paths, trace) {
-    var symbol = s.symbol;
-    var open = symbol.slice(-5) === "-open";
-    var base = open ? symbol.slice(0, -5) : symbol;
-    var path = ref.path;
-    if (path) {
-      if (paths[base]) path.setAttribute("d", paths[base]);
-      path.style.opacity = s.opacity;
-      path.style.fill = open ? "none" : s.color;
-      path.style.stroke = open ? s.color : s.line_color;
-      path.style.strokeWidth = s.line_width + "px";
+  function stylePlace(ref, p, trace) {
+    var s = p.style;
+    if (ref.path) {
+      ref.path.style.cssText = p.css;  // replaces Plotly's inline style, display included
+      if (p.d && ref.d !== p.d) { ref.path.setAttribute("d", p.d); ref.d = p.d; }
     }
-    if (ref.text) ref.text.textContent = s.text || " ";
+    if (ref.text && ref.txt !== p.text) { ref.text.textContent = p.text; ref.txt = p.text; }
     // What Plotly's hover label reads: %{hovertext} comes from the full trace's array,
     // the label's colour from the calcdata point.
     if (trace.hovertext) trace.hovertext[ref.cd.i] = s.label;
     var cd = ref.cd;
     cd.htx = s.label;
-    cd.tx = s.text || " ";
+    cd.tx = p.text;
     cd.mc = s.color;
     cd.mo = s.opacity;
-    cd.mx = symbol;
+    cd.mx = s.symbol;
     cd.mlc = s.line_color;
     cd.mlw = s.line_width;
   }
@@ -123,7 +140,6 @@
   /* Write `view` into the drawn marks; with `prev`, only where it differs from it. */
   function applyView(gd, drawn, payload, view, prev) {
     var t = payload.traces;
-    var paths = payload.symbol_paths;
     var places = drawn[t.places];
     if (places) {
       for (var i = 0; i < view.places.length; i++) {
@@ -132,7 +148,7 @@
         var ref = places.points[i];
         if (!ref) continue;  // not on the map (no coordinates)
         setShown(gd, ref, s !== null, true);
-        if (s !== null) stylePlace(ref, s, paths, places.trace);
+        if (s !== null) stylePlace(ref, s, places.trace);
       }
     }
     toggle(gd, drawn[t.halos], view.halos, prev && prev.halos, function (ref, on) {

@@ -137,6 +137,42 @@ def test_markup_in_an_excerpt_renders_as_text(tmp_path):
         assert dialogs == []
 
 
+def hover_text(page) -> str:
+    return page.evaluate("() => (document.querySelector('#map .hoverlayer') || {}).textContent || ''")
+
+
+def test_the_day_stays_drawn_after_plotly_redraws_the_map(page):
+    """A zoom ends with Plotly redrawing every trace: the day is applied again; hidden places stay hidden and unhoverable."""
+    slider_to(page, 3)
+    homs = page.evaluate(JS_MARKER, "homs")  # grey in the held view
+    assert homs is not None
+    page.get_by_label("What happened on the day").check()
+    page.wait_for_function("() => document.querySelector('#map .js-plotly-plot').getAttribute('data-mode') === 'events'")
+    assert page.evaluate(JS_MARKER, "homs") is None  # no event at Homs on 30 Nov
+    page.mouse.move(homs["x"], homs["y"])
+    time.sleep(0.3)
+    assert "Homs" not in hover_text(page)  # an invisible place cannot be hovered (or clicked)
+
+    scale = "() => document.querySelector('#map .js-plotly-plot')._fullLayout.geo.projection.scale"
+    before = page.evaluate(scale)
+    page.mouse.wheel(0, -400)  # zoom in around Homs
+    page.wait_for_function(f"() => ({scale})() > {before} * 1.2", timeout=10_000)
+    time.sleep(0.8)  # the zoom ends with a full redraw
+    assert page.evaluate(JS_MARKER, "aleppo") is None or page.evaluate(JS_MARKER, "aleppo")["color"] == CONTROLLER_COLORS["opposition"]
+    assert page.evaluate(JS_MARKER, "hama")["text"] == "?"
+    assert page.evaluate(JS_MARKER, "homs") is None
+
+    page.get_by_label("Who holds what on the day").check()
+    page.wait_for_function("() => document.querySelector('#map .js-plotly-plot').getAttribute('data-mode') === 'held'")
+    homs = page.evaluate(JS_MARKER, "homs")
+    assert homs is not None and homs["color"] == "#BDBDBD"
+    page.mouse.move(homs["x"] + 20, homs["y"] + 20)
+    page.mouse.move(homs["x"], homs["y"])  # shown again, at its place on the zoomed map
+    page.wait_for_function("() => ((document.querySelector('#map .hoverlayer') || {}).textContent || '').includes('Homs')",
+                           timeout=5_000)
+    assert page.console_errors == []
+
+
 def test_zoom_survives_slider_moves(page):
     box = page.locator("#map").bounding_box()
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
