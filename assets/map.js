@@ -31,10 +31,12 @@
     function prep(s) {
       var open = s.symbol.slice(-5) === "-open";
       var base = open ? s.symbol.slice(0, -5) : s.symbol;
+      // fill-/stroke-opacity, not opacity: an element with `opacity` gets its own compositing
+      // effect node, and thousands of them make every frame slow to layerize.
       return {
         style: s,
-        css: "opacity:" + s.opacity + ";fill:" + (open ? "none" : s.color) + ";fill-opacity:1;stroke:" +
-          (open ? s.color : s.line_color) + ";stroke-opacity:1;stroke-width:" + s.line_width + "px",
+        css: "fill:" + (open ? "none" : s.color) + ";fill-opacity:" + s.opacity + ";stroke:" +
+          (open ? s.color : s.line_color) + ";stroke-opacity:" + s.opacity + ";stroke-width:" + s.line_width + "px",
         d: paths[base] || null,
         text: s.text || " "
       };
@@ -91,6 +93,8 @@
   }
 
   function setShown(gd, ref, on, park) {
+    if (ref.hidden === !on) return;
+    ref.hidden = !on;
     var display = on ? "" : "none";
     if (ref.path) ref.path.style.display = display;
     if (ref.text) ref.text.style.display = display;
@@ -114,7 +118,15 @@
       ref.path.style.cssText = p.css;  // replaces Plotly's inline style, display included
       if (p.d && ref.d !== p.d) { ref.path.setAttribute("d", p.d); ref.d = p.d; }
     }
-    if (ref.text && ref.txt !== p.text) { ref.text.textContent = p.text; ref.txt = p.text; }
+    if (ref.text && ref.txt !== p.text) {
+      // Change the text node's value, not the element's children: no childList mutation.
+      if (ref.text.firstChild && ref.text.firstChild.nodeType === 3 && !ref.text.firstChild.nextSibling) {
+        ref.text.firstChild.nodeValue = p.text;
+      } else {
+        ref.text.textContent = p.text;
+      }
+      ref.txt = p.text;
+    }
     // What Plotly's hover label reads: %{hovertext} comes from the full trace's array,
     // the label's colour from the calcdata point.
     if (trace.hovertext) trace.hovertext[ref.cd.i] = s.label;
@@ -151,17 +163,19 @@
         if (s !== null) stylePlace(ref, s, places.trace);
       }
     }
+    // Plotly draws these with `opacity` (0 where hidden on day 0): swap it for
+    // fill-/stroke-opacity once shown (see prepared()).
     toggle(gd, drawn[t.halos], view.halos, prev && prev.halos, function (ref, on) {
       setShown(gd, ref, on, false);
-      if (on && ref.path) ref.path.style.opacity = 0.18;
+      if (on && ref.path) { ref.path.style.opacity = ""; ref.path.style.fillOpacity = 0.18; }
     });
     toggle(gd, drawn[t.claims], view.claims, prev && prev.claims, function (ref, color) {
       setShown(gd, ref, color !== null, false);
-      if (color !== null && ref.path) { ref.path.style.opacity = 1; ref.path.style.stroke = color; }
+      if (color !== null && ref.path) { ref.path.style.opacity = ""; ref.path.style.strokeOpacity = 1; ref.path.style.stroke = color; }
     });
     toggle(gd, drawn[t.changed], view.changed, prev && prev.changed, function (ref, on) {
       setShown(gd, ref, on, false);
-      if (on && ref.path) ref.path.style.opacity = 1;
+      if (on && ref.path) { ref.path.style.opacity = ""; ref.path.style.strokeOpacity = 1; }
     });
     for (var k = 0; k < t.trail.length; k++) {
       if (prev && prev.trail[k] === view.trail[k]) continue;
@@ -232,6 +246,53 @@
     }).observe(gd, { childList: true, subtree: true });
   }
 
+  /* The "Beyond the map" list of the shown day, as plain DOM built from text (never markup). */
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+  function renderLane(payload, day) {
+    var root = document.getElementById("lane-days");
+    if (!root || !payload.lane) return;
+    if (root.__lane === payload && root.getAttribute("data-day") === String(day)) return;
+    var lane = payload.lane[day] || { items: [], more: 0 };
+    var box = el("div", "day-only");
+    box.setAttribute("data-day", String(day));
+    if (!lane.items.length) {
+      box.appendChild(el("p", "muted", "Nothing for this day."));
+    } else {
+      var list = el("ul");
+      lane.items.forEach(function (item) {
+        var button = el("button", "link-button");
+        button.type = "button";
+        button.setAttribute("data-place", item[0]);
+        button.title = "Show the source for " + item[1];
+        button.appendChild(el("span", "lane-place", item[1] + ": "));
+        button.appendChild(el("span", null, item[2]));
+        button.appendChild(el("span", "lane-date", item[3]));
+        var li = el("li");
+        li.appendChild(button);
+        list.appendChild(li);
+      });
+      if (lane.more) list.appendChild(el("li", "muted", "\u2026 and " + lane.more + " more: see the event table."));
+      box.appendChild(list);
+    }
+    root.textContent = "";
+    root.appendChild(box);
+    root.__lane = payload;
+    root.setAttribute("data-day", String(day));
+    if (!root.__wired) {
+      root.__wired = true;
+      root.addEventListener("click", function (event) {
+        var button = event.target.closest && event.target.closest("button[data-place]");
+        var dc = window.dash_clientside;
+        if (button && dc && dc.set_props) dc.set_props("selected-place", { data: button.getAttribute("data-place") });
+      });
+    }
+  }
+
   function showDayOnly(day) {
     document.querySelectorAll(".day-only[data-day]").forEach(function (el) {
       el.hidden = el.getAttribute("data-day") !== String(day);
@@ -282,6 +343,7 @@
         latest = { payload: payload, mode: mode };
         watchSlider();
         showDay(payload, day, mode, 0);
+        renderLane(payload, day);
         showDayOnly(day);
         return [payload.labels[day], payload.summaries[day]];
       },

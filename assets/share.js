@@ -67,12 +67,19 @@
       });
     });
   }
-  window.addEventListener("load", function () {
+  // Watch only the table: a page-wide observer would run on every map redraw.
+  function watchPager(tries) {
+    var table = document.getElementById("event-table-container") || document.querySelector(".table-panel");
+    if (!table) {
+      if (tries < 200) setTimeout(function () { watchPager(tries + 1); }, 100);
+      return;
+    }
     labelPager();
     if (typeof MutationObserver !== "undefined") {
-      new MutationObserver(labelPager).observe(document.body, { childList: true, subtree: true });
+      new MutationObserver(labelPager).observe(table, { childList: true, subtree: true });
     }
-  });
+  }
+  window.addEventListener("load", function () { watchPager(0); });
 
   // On a narrow screen, frame Syria alone so the map is large enough to touch.
   function fitNarrowScreen(tries) {

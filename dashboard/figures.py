@@ -395,7 +395,14 @@ def base_figure(timeline: Timeline, payload: dict | None = None, plan: MapPlan |
     """The app's figure: every mark any day can show, styled as day 0 held (hidden marks transparent)."""
     plan = plan or map_plan(timeline)
     payload = payload or client_payload(timeline, plan)
-    return _figure(timeline, plan, day_view(payload, 0, "held"), keep_hidden=True)
+    # Places that show a text ("?", "~") on some day get a text node; the others none (5,000
+    # idle text nodes would make every repaint slower).
+    with_text = np.zeros(len(timeline.places), dtype=bool)
+    for mode in MODES:
+        has_text = np.array([bool(style["text"]) for style in payload["styles"][mode]] + [False])
+        codes = np.array([day[mode] for day in payload["days"]], dtype=np.int64)
+        with_text |= has_text[codes].any(axis=0)  # NONE (-1) reads the trailing False
+    return _figure(timeline, plan, day_view(payload, 0, "held"), keep_hidden=True, text_nodes=with_text)
 
 
 def figure_for_day(timeline: Timeline, day: int, mode: str, payload: dict | None = None) -> go.Figure:
@@ -405,7 +412,7 @@ def figure_for_day(timeline: Timeline, day: int, mode: str, payload: dict | None
     return _figure(timeline, plan, day_view(payload, day, mode), keep_hidden=False)
 
 
-def _figure(timeline: Timeline, plan: MapPlan, view: dict, keep_hidden: bool) -> go.Figure:
+def _figure(timeline: Timeline, plan: MapPlan, view: dict, keep_hidden: bool, text_nodes: np.ndarray | None = None) -> go.Figure:
     """Build the figure showing `view`.
 
     keep_hidden=True (the app): hidden marks are drawn transparent at their place, so the
@@ -444,8 +451,10 @@ def _figure(timeline: Timeline, plan: MapPlan, view: dict, keep_hidden: bool) ->
     place_lat[~timeline.pinned] = None
     place_lon[~timeline.pinned] = None
     styles = [s or HIDDEN_STYLE for s in view["places"]]
-    # A text node exists only for non-empty text; a space keeps one per place for the browser to fill.
-    blank = " " if keep_hidden else ""
+    # Plotly makes a text node only for a non-empty text: a space keeps one for the browser to fill.
+    if text_nodes is None:
+        text_nodes = np.zeros(len(places), dtype=bool)
+    texts = [s["text"] or (" " if keep else "") for s, keep in zip(styles, text_nodes)]
 
     claims_shown = [c is not None for c in view["claims"]]
     claim_lat, claim_lon = where(list(plan.claim_places), claims_shown)
@@ -481,7 +490,7 @@ def _figure(timeline: Timeline, plan: MapPlan, view: dict, keep_hidden: bool) ->
     traces += [
         go.Scattergeo(
             name="places", lat=place_lat, lon=place_lon, mode="markers+text",
-            customdata=customdata, text=[s["text"] or blank for s in styles], textposition="middle center",
+            customdata=customdata, text=texts, textposition="middle center",
             textfont={"size": 11, "color": INK, "family": "system-ui, sans-serif"},
             hovertext=[s["label"] for s in styles],
             hovertemplate="<b>%{customdata[1]}</b><br>%{hovertext}<br>Location: %{customdata[2]}<extra></extra>",

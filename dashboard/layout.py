@@ -70,43 +70,32 @@ def _what(event) -> str:
     return what + ". "
 
 
-def _event_line(timeline: Timeline, j: int, day: int) -> html.Li:
-    event = timeline.events.iloc[j]
-    place = timeline.places.iloc[event["_place_index"]]
-    return html.Li(
-        html.Button(
-            [
-                html.Span(f"{place['name']}: ", className="lane-place"),
-                html.Span(_what(event)),
-                html.Span(date_phrase(event), className="lane-date"),
-            ],
-            id={"type": "place-button", "place": place["place_id"], "key": f"lane-{day}-{j}"},
-            className="link-button",
-            title=f"Show the source for {place['name']}",
-        )
-    )
+def lane_items(timeline: Timeline) -> list[dict]:
+    """Per day, the events at places not drawn (statements abroad, country-wide facts), for the browser.
+
+    [{"items": [[place_id, place name, what, when], ...], "more": n}] with at most
+    MAX_LIST_ITEMS items a day.  assets/map.js renders the shown day's list as plain DOM
+    (text, never markup): hundreds of Dash components would slow every slider move.
+    """
+    days = []
+    place_index = timeline.events["_place_index"].to_numpy()
+    for d in range(len(timeline.days)):
+        indices = timeline.unpinned_event_indices(d)
+        items = []
+        for j in indices[:MAX_LIST_ITEMS]:
+            event = timeline.events.iloc[int(j)]
+            place = timeline.places.iloc[place_index[int(j)]]
+            items.append([place["place_id"], place["name"], _what(event), date_phrase(event)])
+        days.append({"items": items, "more": max(0, len(indices) - MAX_LIST_ITEMS)})
+    return days
 
 
 def beyond_the_map(timeline: Timeline) -> html.Section:
-    """Per day: events at places not drawn (statements abroad, country-wide facts)."""
-    days = []
-    for d in range(len(timeline.days)):
-        indices = timeline.unpinned_event_indices(d)
-        items = [_event_line(timeline, int(j), d) for j in indices[:MAX_LIST_ITEMS]]
-        if len(indices) > MAX_LIST_ITEMS:
-            items.append(html.Li(f"\u2026 and {len(indices) - MAX_LIST_ITEMS} more: see the event table.", className="muted"))
-        days.append(
-            html.Div(
-                html.Ul(items) if items else html.P("Nothing for this day.", className="muted"),
-                className="day-only",
-                **{"data-day": str(d)},
-                hidden=d != 0,
-            )
-        )
+    """Per day: events at places not drawn; the list itself is rendered by assets/map.js (lane_items)."""
     return html.Section(
         [html.H2("Beyond the map, this day"),
          html.P("Statements made outside Syria and country-wide facts: listed here, not pinned.", className="muted"),
-         *days],
+         html.Div(id="lane-days", className="lane-days")],
         id="lane",
         className="panel",
         **{"aria-label": "Events not drawn on the map"},
@@ -189,8 +178,10 @@ def about(timeline: Timeline) -> html.Details:
     sources = [
         html.Li([html.Cite(row["title"]), f" \u2014 dateline {row['dateline'] or 'none'}; "
                  f"{'published ' + row['published'] if row['published_basis'] == 'stated' else 'publication date not given; latest date reported ' + (row['published'] or 'unknown')}."])
-        for _, row in timeline.sources.iterrows()
+        for _, row in timeline.sources.head(MAX_LIST_ITEMS).iterrows()
     ]
+    if len(timeline.sources) > MAX_LIST_ITEMS:
+        sources.append(html.Li(f"\u2026 and {len(timeline.sources) - MAX_LIST_ITEMS} more in sources.csv.", className="muted"))
     precision = timeline.places["geo_precision"].value_counts()
     basis = timeline.events["date_basis"].value_counts()
     return html.Details(
@@ -261,6 +252,7 @@ def build_layout(timeline: Timeline) -> html.Div:
     payload["summaries"] = [day_summary(timeline, d) for d in range(len(timeline.days))]
     payload["labels"] = [fmt_day(day) for day in timeline.days]
     payload["place_ids"] = timeline.places["place_id"].tolist()
+    payload["lane"] = lane_items(timeline)
     sources = timeline.sources
     source_list = "; ".join(
         f"{row['title']} ({row['dateline'] or 'no dateline'}, {row['published'] or 'date unknown'})" for _, row in sources.iterrows()

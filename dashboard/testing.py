@@ -153,7 +153,8 @@ JS_MARKER = """(placeId) => {
   const r = el.getBoundingClientRect();
   return {x: r.left + r.width / 2, y: r.top + r.height / 2,
           color: style.fill === 'none' ? hex(style.stroke) : hex(style.fill), fill: hex(style.fill),
-          line_color: hex(style.stroke), opacity: Number(style.opacity),
+          line_color: hex(style.stroke),
+          opacity: Number(style.opacity) * Number(style.fill === 'none' ? style.strokeOpacity : style.fillOpacity),
           text: text && getComputedStyle(text).display !== 'none' ? text.textContent.trim() : '',
           symbol: el.__data__.mx, hover: el.__data__.htx};
 }"""
