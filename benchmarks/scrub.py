@@ -1,4 +1,4 @@
-"""Scrub benchmark: the app (clientside restyle) against the naive baseline (server rebuilds the figure).
+"""Scrub benchmark: the app (clientside day switch) against the naive baseline (server rebuilds the figure).
 
     python benchmarks/scrub.py                       # article data + 10k + 100k, both variants
     python benchmarks/scrub.py --datasets article --scrubs 60 --repeat 3

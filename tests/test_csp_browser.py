@@ -111,3 +111,21 @@ def test_html_in_the_data_renders_as_text(page):
     assert page.evaluate("document.querySelector('#unlocated').textContent").count(IMG) >= 1
     assert XSS_PLACE_ID  # the unidentified place was opened from its list button above
     assert_no_violations(page)
+
+
+def test_the_lane_built_in_the_browser_shows_html_as_text_and_opens_the_source(page):
+    """The "Beyond the map" list is built by map.js from the payload: names stay text."""
+    thumb = page.locator("#date-slider [role=slider]")
+    thumb.focus()
+    for _ in range(2):  # 29 Nov, the day of the unlocated place's capture
+        thumb.press("ArrowRight")
+    page.wait_for_function("() => document.querySelector('#lane-days')?.getAttribute('data-day') === '2'")
+    lane = page.inner_text("#lane-days")
+    assert XSS_NAME in lane
+    page.locator("#lane-days button", has_text=XSS_NAME).first.click()
+    page.wait_for_function(
+        "(name) => document.querySelector('#panel-place-name')?.textContent === name", arg=XSS_NAME
+    )
+    injected = page.evaluate(JS_INJECTED)
+    assert injected == {"imgX": 0, "imgs": 0, "alertScripts": 0, "onerror": 0}, injected
+    assert_no_violations(page)

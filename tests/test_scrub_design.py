@@ -2,7 +2,7 @@
 
 - The day states precomputed (vectorised) by build_timeline equal a direct computation
   with the reference per-place functions held_state_for / event_mark_for / claimant_for.
-- Moving the slider makes no server round trip: the browser restyles the map itself.
+- Moving the slider makes no server round trip: the browser shows the day itself.
 """
 
 from __future__ import annotations
