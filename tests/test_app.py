@@ -88,3 +88,14 @@ def test_every_callback_id_is_in_the_layout_or_the_deferred_table(tmp_path):
                 assert json.loads(key)["type"] in patterns, key
             else:
                 assert key.split("@")[0] in ids, key
+
+
+def test_page_preloads_what_the_map_needs_and_every_preload_exists(client):
+    import re
+
+    page = client.get("/").get_data(as_text=True)
+    hrefs = re.findall(r'<link rel="preload"[^>]*href="([^"]+)"', page)
+    assert any(h.endswith("/dcc/async-graph.js") for h in hrefs)
+    assert any(h.startswith("/basemap/world_") for h in hrefs)
+    for href in hrefs:
+        assert client.get(href).status_code == 200, href
