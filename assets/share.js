@@ -54,6 +54,30 @@
     thumb.setAttribute("aria-valuetext", text);
   }
 
+  function highlightRule(day) {
+    return [{
+      "if": { filter_query: "{start_day} <= " + day + " && {end_day} >= " + day },
+      backgroundColor: "#fff3c4"
+    }];
+  }
+
+  // The event table waits for the map: resolve once the map has drawn its first day
+  // (the graph div gets data-day), or after MAX_TABLE_WAIT_MS whatever the map is doing.
+  var MAX_TABLE_WAIT_MS = 5000;
+  function afterMapDrawn() {
+    var started = Date.now();
+    return new Promise(function (resolve) {
+      (function poll() {
+        var gd = document.querySelector("#map .js-plotly-plot");
+        if ((gd && gd.hasAttribute("data-day")) || Date.now() - started > MAX_TABLE_WAIT_MS) {
+          setTimeout(resolve, 0);  // let the browser paint the map first
+          return;
+        }
+        setTimeout(poll, 30);
+      })();
+    });
+  }
+
   // The table's pager buttons are icons only: give them names screen readers can say.
   var PAGER_LABELS = {
     "first-page": "First page of events", "previous-page": "Previous page of events",
@@ -101,10 +125,15 @@
         var props = triggeredProps(window.dash_clientside.callback_context);
         var fromUrl = props.length === 0 || props.indexOf("url.search") >= 0 || props.indexOf(".") >= 0;
         if (fromUrl) {
-          if (!search) return [nu, nu, nu, nu, ""];
+          if (!search) {
+            labelThumb(payload.labels[Number(day) || 0] || "", 0);
+            return [nu, nu, nu, nu, ""];
+          }
           var view = parse(search, payload);
+          labelThumb(payload.labels[view.day] || "", 0);
           return [nu, view.day, view.mode, view.place, view.problems.join(" ")];
         }
+        labelThumb(payload.labels[Number(day) || 0] || "", 0);
         var next = format(payload, day, mode, place);
         return [next === search ? nu : next, nu, nu, nu, ""];
       },
@@ -115,13 +144,20 @@
         }
         return window.dash_clientside.no_update;
       },
-      highlightDay: function (day, payload) {
-        day = Number(day) || 0;
-        if (payload) labelThumb(payload.labels[day] || "", 0);
-        return [{
-          "if": { filter_query: "{start_day} <= " + day + " && {end_day} >= " + day },
-          backgroundColor: "#fff3c4"
-        }];
+      highlightDay: function (day) {
+        return highlightRule(Number(day) || 0);
+      },
+      // The DataTable (from the "event-table-spec" store) joins the page after the map.
+      showTable: function (spec, day) {
+        if (!spec) return window.dash_clientside.no_update;
+        return afterMapDrawn().then(function () {
+          // The day may have changed while waiting: highlight the one the slider shows now.
+          var thumb = document.querySelector("#date-slider [role=slider]");
+          var now = thumb && thumb.getAttribute("aria-valuenow");
+          if (now !== null && now !== "" && isFinite(Number(now))) day = Number(now);
+          var props = Object.assign({}, spec.props, { style_data_conditional: highlightRule(Number(day) || 0) });
+          return Object.assign({}, spec, { props: props });
+        });
       }
     }
   });

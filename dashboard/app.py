@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dash import Dash
+from dash import Dash, dcc
+from dash.dash import _default_index
 from flask import abort, send_from_directory
 from flask_compress import Compress
 
@@ -70,6 +71,46 @@ def serve_vendor(app: Dash) -> None:
         return send_from_directory(folder, name, max_age=86400)
 
 
+# Component chunks the first render needs, which dcc would otherwise request only once
+# React reaches the graph and the slider (after the layout has been fetched and rendered).
+PRELOAD_CHUNKS = ("dcc/async-graph.js", "dcc/async-slider.js")
+
+
+def _find_map_figure(node) -> dict | None:
+    """The figure of the dcc.Graph with id "map" in a layout tree."""
+    if isinstance(node, dcc.Graph) and getattr(node, "id", None) == "map":
+        figure = node.figure
+        return figure.to_plotly_json() if hasattr(figure, "to_plotly_json") else figure
+    children = getattr(node, "children", None)
+    for child in children if isinstance(children, (list, tuple)) else [children]:
+        if child is not None and not isinstance(child, str):
+            found = _find_map_figure(child)
+            if found is not None:
+                return found
+    return None
+
+
+def basemap_urls(figure: dict | None) -> list[str]:
+    """The /basemap/ files Plotly will fetch for `figure`: the topojson and any geojson by URL."""
+    if not figure:
+        return []
+    geo = (figure.get("layout") or {}).get("geo") or {}
+    urls = [f"/basemap/world_{geo.get('resolution') or 110}m.json"]
+    urls += [t["geojson"] for t in figure.get("data", []) if isinstance(t.get("geojson"), str)]
+    return [u for u in urls if u.startswith("/basemap/") and u.rsplit("/", 1)[-1] in BASEMAP_FILES]
+
+
+def index_with_preloads(app: Dash, basemaps: list[str]) -> str:
+    """Dash's page, plus <link rel=preload> for what the map needs first (fetched while the
+    scripts load, instead of after them).  No inline script: the CSP hashes do not change."""
+    prefix = app.config.requests_pathname_prefix
+    links = [f'<link rel="preload" as="script" href="{prefix}_dash-component-suites/dash/{chunk}">'
+             for chunk in PRELOAD_CHUNKS]
+    # Plotly fetches these with fetch()/XHR (CORS mode, same-origin credentials): crossorigin matches.
+    links += [f'<link rel="preload" as="fetch" crossorigin="anonymous" href="{url}">' for url in basemaps]
+    return _default_index.replace("{%css%}", "{%css%}\n        " + "\n        ".join(links), 1)
+
+
 def create_app(data_dir: str | Path | None = None) -> Dash:
     """Build the app for the data in `data_dir` (default: $DASHBOARD_DATA or the shipped data/).
 
@@ -87,10 +128,14 @@ def create_app(data_dir: str | Path | None = None) -> Dash:
         # Third-party code lives in vendor/, not assets/: the partial plotly.js (geo traces
         # only) defines window.Plotly first, so dcc.Graph never fetches the 4.8 MB bundle.
         external_scripts=[f"/vendor/{PLOTLY_GEO_BUNDLE}"],
+        # The event table joins the page after the map (layout.event_table), so some callback
+        # ids are not in the first layout; tests/test_app.py checks every callback id instead.
+        suppress_callback_exceptions=True,
     )
     _cache_compressed_bundles(app.server)
     Compress(app.server)
     app.layout = build_layout(timeline)
+    app.index_string = index_with_preloads(app, basemap_urls(_find_map_figure(app.layout)))
     register_callbacks(app, timeline)
 
     serve_basemap(app, data_path)

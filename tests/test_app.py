@@ -53,3 +53,49 @@ def test_basemap_route_serves_only_known_files(client):
                 "/vendor/LICENSE-plotly.js.txt", "/vendor/../pyproject.toml"):
         assert client.get(bad).status_code == 404
     assert client.get("/vendor/plotly-geo-4.1.1.min.js").status_code == 200
+
+
+def test_every_callback_id_is_in_the_layout_or_the_deferred_table(tmp_path):
+    """The renderer's own check is off (suppress_callback_exceptions): the table joins later."""
+    import json
+
+    from conftest import write_dataset
+
+    app = create_app(write_dataset(tmp_path / "data"))
+    client = app.server.test_client()
+    layout = client.get("/_dash-layout").get_json()
+    ids: set[str] = set()
+    patterns: set[str] = set()
+
+    def walk(node):
+        if isinstance(node, dict):
+            props = node.get("props") if "namespace" in node else None
+            if isinstance(props, dict) and "id" in props:
+                (patterns if isinstance(props["id"], dict) else ids).add(
+                    props["id"]["type"] if isinstance(props["id"], dict) else props["id"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(layout)  # the table's spec sits in the "event-table-spec" store, so it is walked too
+    for spec in client.get("/_dash-dependencies").get_json():
+        outputs = spec["output"].strip(".").split("...")
+        for item in [*spec["inputs"], *spec["state"], *({"id": o.rsplit(".", 1)[0]} for o in outputs)]:
+            key = item["id"]
+            if key.startswith("{"):
+                assert json.loads(key)["type"] in patterns, key
+            else:
+                assert key.split("@")[0] in ids, key
+
+
+def test_page_preloads_what_the_map_needs_and_every_preload_exists(client):
+    import re
+
+    page = client.get("/").get_data(as_text=True)
+    hrefs = re.findall(r'<link rel="preload"[^>]*href="([^"]+)"', page)
+    assert any(h.endswith("/dcc/async-graph.js") for h in hrefs)
+    assert any(h.startswith("/basemap/world_") for h in hrefs)
+    for href in hrefs:
+        assert client.get(href).status_code == 200, href
