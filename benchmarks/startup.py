@@ -4,7 +4,8 @@
     python benchmarks/startup.py --tree /tmp/old-checkout --tree . --runs 7   # A/B, interleaved
 
 For each run and each --tree (a checkout whose `dashboard` package is imported), in
-turn, so that other load on the machine hits every tree alike:
+turn (the order reversed every other run), so that other load on the machine hits
+every tree alike:
 
   - end to end: `python -m dashboard serve` on a free port, from process start to the
     first 200 on / (polled every 0.1 s, as benchmarks/scrub.py does);
@@ -139,7 +140,9 @@ def main() -> None:
     e2e_cpu: dict[Path, list[float]] = {t: [] for t in trees}
     split: dict[Path, dict[str, list[float]]] = {t: {} for t in trees}
     for run in range(args.runs):
-        for tree in trees:
+        # Alternate the order (A B, B A, ...) so that load that comes and goes in step
+        # with the rounds does not always favour the same tree.
+        for tree in trees if run % 2 == 0 else trees[::-1]:
             wall, cpu = end_to_end(tree, data_dir)
             e2e[tree].append(wall * 1000)
             e2e_cpu[tree].append(cpu * 1000)
