@@ -45,11 +45,13 @@ def cli(ctx: click.Context, data_dir: Path | None, host: str, port: int, debug: 
 @serve_options
 def serve(data_dir: Path | None, host: str, port: int, debug: bool) -> None:
     """Serve the dashboard (development server; use gunicorn in production)."""
-    from .app import create_app
-    from .data import DataError
+    from .data import DataError, gc_paused
 
     try:
-        app = create_app(data_dir)
+        with gc_paused():  # the imports make many objects, none of them garbage yet
+            from .app import create_app
+
+            app = create_app(data_dir)
     except DataError as exc:
         click.echo(str(exc), err=True)
         click.echo("The app did not start: the data is invalid.", err=True)
