@@ -9,7 +9,7 @@ from flask import abort, send_from_directory
 from flask_compress import Compress
 
 from .callbacks import register_callbacks
-from .data import gc_paused, load_dataset
+from .data import load_dataset
 from .layout import build_layout
 from .model import build_timeline
 from .paths import PLOTLY_GEO_BUNDLE, assets_dir, basemap_dir, default_data_dir, vendor_dir
@@ -75,11 +75,6 @@ def create_app(data_dir: str | Path | None = None) -> Dash:
 
     Raises data.DataError, listing every problem, if the data is invalid.
     """
-    with gc_paused():
-        return _create_app(data_dir)
-
-
-def _create_app(data_dir: str | Path | None) -> Dash:
     data_path = (Path(data_dir) if data_dir is not None else default_data_dir()).resolve()
     timeline = build_timeline(load_dataset(data_path))
     app = Dash(

@@ -120,8 +120,7 @@ def gc_paused() -> Iterator[None]:
 
     A large file makes hundreds of thousands of lists and dicts, none of them in a
     cycle; without this the collector rescans them again and again (about half the
-    time of reading a big file).  Start-up as a whole (imports, the layout's thousands
-    of components) gains too.  Reference counting still frees everything as usual.
+    time of reading a big file).  Reference counting still frees everything as usual.
     """
     was_enabled = gc.isenabled()
     gc.disable()
