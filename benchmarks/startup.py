@@ -113,10 +113,17 @@ def end_to_end(tree: Path, data_dir: Path | None) -> tuple[float, float]:
     sys.path.insert(0, str(REPO))
     from dashboard.testing import dashboard_command, running_server
 
-    start = time.monotonic()
-    with running_server(dashboard_command(data_dir), env={"PYTHONPATH": str(tree)}, timeout=120) as (_, process):
-        wall = time.monotonic() - start
-        return wall, _cpu_seconds(process.pid)
+    # `python -m` puts the working directory first on sys.path, ahead of PYTHONPATH: the
+    # server must start inside `tree`, or it would import whatever checkout we are in.
+    here = os.getcwd()
+    os.chdir(tree)
+    try:
+        start = time.monotonic()
+        with running_server(dashboard_command(data_dir), env={"PYTHONPATH": str(tree)}, timeout=120) as (_, process):
+            wall = time.monotonic() - start
+            return wall, _cpu_seconds(process.pid)
+    finally:
+        os.chdir(here)
 
 
 def phases(tree: Path, data_dir: Path, clock: str) -> dict[str, float]:
