@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 from pathlib import Path
 
@@ -45,11 +46,16 @@ def cli(ctx: click.Context, data_dir: Path | None, host: str, port: int, debug: 
 @serve_options
 def serve(data_dir: Path | None, host: str, port: int, debug: bool) -> None:
     """Serve the dashboard (development server; use gunicorn in production)."""
-    from .app import create_app
-    from .data import DataError
+    from .data import DataError, gc_paused
 
     try:
-        app = create_app(data_dir)
+        with gc_paused():  # the imports and the layout make many objects, none of them garbage
+            from .app import create_app
+
+            app = create_app(data_dir)
+            # The app lives as long as the process: the collector need never scan what
+            # start-up built (without this, it would, all at once, on the first request).
+            gc.freeze()
     except DataError as exc:
         click.echo(str(exc), err=True)
         click.echo("The app did not start: the data is invalid.", err=True)

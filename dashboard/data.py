@@ -115,8 +115,8 @@ def _parse_float(value: str) -> float | None:
 
 
 @contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Hold off the cyclic garbage collector while building many small rows.
+def gc_paused() -> Iterator[None]:
+    """Hold off the cyclic garbage collector while building many small objects.
 
     A large file makes hundreds of thousands of lists and dicts, none of them in a
     cycle; without this the collector rescans them again and again (about half the
@@ -194,7 +194,7 @@ def read_table(
     data_dir: Path, name: str, columns: tuple[str, ...], problems: list[Problem]
 ) -> Table:
     """Read one CSV strictly: exact header, one value per column, UTF-8 (BOM allowed)."""
-    with _gc_paused():
+    with gc_paused():
         return _read_records(data_dir, name, columns, problems).table()
 
 
@@ -665,7 +665,7 @@ def _check_events(
 
 def validate(data_dir: Path | str | None = None) -> tuple[list[Problem], dict[str, Table], dict[str, str]]:
     """Check every rule on the data in `data_dir`; return (problems, tables, texts)."""
-    with _gc_paused():
+    with gc_paused():
         problems, tables, texts = _validate(data_dir)
         if "events" in tables:
             tables["events"] = tables["events"].table()
@@ -741,7 +741,7 @@ def _days(values: list[str]) -> np.ndarray:
 
 def load_dataset(data_dir: Path | str | None = None) -> Dataset:
     """Load and validate the data in `data_dir` (default: the shipped data); raise DataError on any problem."""
-    with _gc_paused():
+    with gc_paused():
         return _load(Path(data_dir) if data_dir is not None else default_data_dir())
 
 

@@ -70,6 +70,9 @@ def _what(event) -> str:
     return what + ". "
 
 
+_LANE_COLUMNS = ["event_type", "actor", "claim_status", "date_start_day", "date_end_day", "date_basis", "_place_index"]
+
+
 def lane_items(timeline: Timeline) -> list[dict]:
     """Per day, the events at places not drawn (statements abroad, country-wide facts), for the browser.
 
@@ -77,15 +80,19 @@ def lane_items(timeline: Timeline) -> list[dict]:
     MAX_LIST_ITEMS items a day.  assets/map.js renders the shown day's list as plain DOM
     (text, never markup): hundreds of Dash components would slow every slider move.
     """
+    per_day = [timeline.unpinned_event_indices(d) for d in range(len(timeline.days))]
+    listed = sorted({int(j) for indices in per_day for j in indices[:MAX_LIST_ITEMS]})
+    # One take of the few listed rows: reading them one by one with .iloc cost ~1 ms a row.
+    events = dict(zip(listed, timeline.events.take(listed)[_LANE_COLUMNS].to_dict("records")))
+    names = timeline.places["name"].tolist()
+    place_ids = timeline.places["place_id"].tolist()
     days = []
-    place_index = timeline.events["_place_index"].to_numpy()
-    for d in range(len(timeline.days)):
-        indices = timeline.unpinned_event_indices(d)
+    for indices in per_day:
         items = []
         for j in indices[:MAX_LIST_ITEMS]:
-            event = timeline.events.iloc[int(j)]
-            place = timeline.places.iloc[place_index[int(j)]]
-            items.append([place["place_id"], place["name"], _what(event), date_phrase(event)])
+            event = events[int(j)]
+            p = event["_place_index"]
+            items.append([place_ids[p], names[p], _what(event), date_phrase(event)])
         days.append({"items": items, "more": max(0, len(indices) - MAX_LIST_ITEMS)})
     return days
 

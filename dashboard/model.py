@@ -191,9 +191,10 @@ def build_trail(events: pd.DataFrame, places: pd.DataFrame, place_index: dict[st
     """Opposition captures/advances and approaches at drawable places, in the order they are known to have happened."""
     if events.empty:
         return ()
-    place_idx = events["place_id"].map(place_index).to_numpy(dtype=np.int64)
-    event_type = _str_array(events["event_type"])
-    keep = (_str_array(events["actor"]) == TRAIL_ACTOR) & np.isin(event_type, sorted(TRAIL_EVENT_TYPES | {"approach"}))
+    place_idx = _per_value(events["place_id"], place_index.__getitem__, np.int64)
+    trail_types = TRAIL_EVENT_TYPES | {"approach"}
+    is_approach = _per_value(events["event_type"], lambda t: t == "approach", bool)
+    keep = _per_value(events["actor"], lambda a: a == TRAIL_ACTOR, bool) & _per_value(events["event_type"], trail_types.__contains__, bool)
     drawable = _pinned_mask(places) & places["kind"].isin(TRAIL_PLACE_KINDS).to_numpy(dtype=bool)
     keep &= drawable[place_idx]
     rows = np.flatnonzero(keep)
@@ -203,19 +204,20 @@ def build_trail(events: pd.DataFrame, places: pd.DataFrame, place_index: dict[st
     start = events["date_start_day"].to_numpy(dtype=np.int64)[rows]
     line = events["line"].to_numpy(dtype=np.int64)[rows]
     rows = rows[np.lexsort((line, start, end))]
-    basis = _str_array(events["date_basis"])
-    end_all = events["date_end_day"].to_numpy(dtype=np.int64)
     # A place joins the trail once, at its first known capture/advance (and once as an
     # approach), so the trail grows with places reached, not with the number of events.
-    seen: set[tuple[int, bool]] = set()
-    points = []
-    for j in rows:
-        key = (int(place_idx[j]), bool(event_type[j] == "approach"))
-        if key in seen:
-            continue
-        seen.add(key)
-        points.append(TrailPoint(key[0], int(j), int(end_all[j]), str(basis[j]), key[1]))
-    return tuple(points)
+    _, first = np.unique(place_idx[rows] * 2 + is_approach[rows], return_index=True)  # stable: the first row of each
+    rows = rows[np.sort(first)]
+    return tuple(
+        TrailPoint(place, j, day_known, basis, approach)
+        for place, j, day_known, basis, approach in zip(
+            place_idx[rows].tolist(),
+            rows.tolist(),
+            events["date_end_day"].to_numpy(dtype=np.int64)[rows].tolist(),
+            _str_array(events["date_basis"].take(rows)).tolist(),
+            is_approach[rows].tolist(),
+        )
+    )
 
 
 def _str_array(column: pd.Series) -> np.ndarray:
@@ -223,15 +225,28 @@ def _str_array(column: pd.Series) -> np.ndarray:
     return column.to_numpy(dtype=object, na_value="")
 
 
+def _per_value(column: pd.Series, function, dtype) -> np.ndarray:
+    """function(value) for every value of `column` (missing -> ""), computed once per distinct value.
+
+    The columns it is used on repeat a few values (vocabularies, place ids) on many rows.
+    """
+    codes, uniques = pd.factorize(column)
+    values = list(uniques)
+    if (codes < 0).any():
+        codes = np.where(codes < 0, len(values), codes)
+        values.append("")
+    return np.array([function(value) for value in values], dtype=dtype)[codes]
+
+
 def _coded(column: pd.Series, vocab: list[str]) -> np.ndarray:
     """Integer codes of a string column into `vocab` (missing -> ""); unseen values are appended to `vocab`."""
-    codes, uniques = pd.factorize(column.to_numpy(dtype=object, na_value=""))
-    lookup = np.empty(len(uniques), dtype=np.int64)
-    for k, value in enumerate(uniques):
+
+    def code(value: str) -> int:
         if value not in vocab:
             vocab.append(value)
-        lookup[k] = vocab.index(value)
-    return lookup[codes] if len(codes) else np.zeros(0, dtype=np.int64)
+        return vocab.index(value)
+
+    return _per_value(column, code, np.int64)
 
 
 def _pinned_mask(places: pd.DataFrame) -> np.ndarray:
@@ -261,9 +276,10 @@ def build_timeline(dataset: Dataset) -> Timeline:
     tests compare the two on fixture data).
     """
     places = dataset.places.reset_index(drop=True)
-    events = dataset.events.reset_index(drop=True).copy()
+    # Not a copy: with pandas' copy-on-write, adding a column here leaves dataset.events as it was.
+    events = dataset.events.reset_index(drop=True)
     place_index = {pid: i for i, pid in enumerate(places["place_id"])}
-    events["_place_index"] = events["place_id"].map(place_index).astype("int64")
+    events["_place_index"] = _per_value(events["place_id"], place_index.__getitem__, np.int64)
     days = tuple(schema.WINDOW_START + timedelta(days=i) for i in range((schema.WINDOW_END - schema.WINDOW_START).days + 1))
     n_days, n_places, n_events = len(days), len(places), len(events)
 
