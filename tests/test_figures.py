@@ -248,3 +248,24 @@ def test_symbol_paths_cover_every_symbol_the_styles_use(timeline):
     payload = client_payload(timeline)
     used = {s["symbol"].removesuffix("-open") for mode in figures.MODES for s in payload["styles"][mode]}
     assert used <= set(payload["symbol_paths"])
+
+
+@pytest.mark.parametrize("keep_hidden", [True, False])
+def test_figure_built_without_plotly_validation_equals_the_validated_one(tmp_path, keep_hidden):
+    import json
+
+    import plotly
+
+    places = DEFAULT_PLACES + [place("zone", "Zone", 35.5, 37.5, kind="province", geo_precision="area"),
+                               place("road", "Alpha-Bravo road", None, None, kind="route", geo_precision="approximate",
+                                     route_ends="alpha|bravo", coord_source="straight line")]
+    tl = build_timeline(load_dataset(write_dataset(tmp_path / "d", places=places)))
+    plan, payload = map_plan(tl), client_payload(tl)
+    view = day_view(payload, NOV30, "held")
+
+    def as_json(validate: bool) -> dict:
+        fig = figures._figure(tl, plan, view, keep_hidden=keep_hidden, validate=validate)
+        return json.loads(json.dumps(fig.to_plotly_json(), cls=plotly.utils.PlotlyJSONEncoder))
+
+    fast, checked = as_json(False), as_json(True)
+    assert fast["data"] and fast == checked
