@@ -141,17 +141,21 @@
   }
 
   function toggle(gd, trace, values, prev, apply) {
-    if (!trace) return;
+    var written = 0;
+    if (!trace) return written;
     for (var k = 0; k < values.length; k++) {
       if (prev && prev[k] === values[k]) continue;
       var ref = trace.points[k];
-      if (ref) apply(ref, values[k]);
+      if (ref) { apply(ref, values[k]); written++; }
     }
+    return written;
   }
 
-  /* Write `view` into the drawn marks; with `prev`, only where it differs from it. */
+  /* Write `view` into the drawn marks; with `prev`, only where it differs from it.
+   * Returns how many marks were written (the benchmark reports it). */
   function applyView(gd, drawn, payload, view, prev) {
     var t = payload.traces;
+    var written = 0;
     var places = drawn[t.places];
     if (places) {
       for (var i = 0; i < view.places.length; i++) {
@@ -161,19 +165,20 @@
         if (!ref) continue;  // not on the map (no coordinates)
         setShown(gd, ref, s !== null, true);
         if (s !== null) stylePlace(ref, s, places.trace);
+        written++;
       }
     }
     // Plotly draws these with `opacity` (0 where hidden on day 0): swap it for
     // fill-/stroke-opacity once shown (see prepared()).
-    toggle(gd, drawn[t.halos], view.halos, prev && prev.halos, function (ref, on) {
+    written += toggle(gd, drawn[t.halos], view.halos, prev && prev.halos, function (ref, on) {
       setShown(gd, ref, on, false);
       if (on && ref.path) { ref.path.style.opacity = ""; ref.path.style.fillOpacity = 0.18; }
     });
-    toggle(gd, drawn[t.claims], view.claims, prev && prev.claims, function (ref, color) {
+    written += toggle(gd, drawn[t.claims], view.claims, prev && prev.claims, function (ref, color) {
       setShown(gd, ref, color !== null, false);
       if (color !== null && ref.path) { ref.path.style.opacity = ""; ref.path.style.strokeOpacity = 1; ref.path.style.stroke = color; }
     });
-    toggle(gd, drawn[t.changed], view.changed, prev && prev.changed, function (ref, on) {
+    written += toggle(gd, drawn[t.changed], view.changed, prev && prev.changed, function (ref, on) {
       setShown(gd, ref, on, false);
       if (on && ref.path) { ref.path.style.opacity = ""; ref.path.style.strokeOpacity = 1; }
     });
@@ -182,14 +187,16 @@
       var trail = drawn[t.trail[k][0]];
       if (!trail) continue;
       trail.group.style.display = view.trail[k] ? "" : "none";
+      written++;
       if (view.trail[k]) trail.group.style.opacity = 1;
     }
     for (var r = 0; r < view.route_colors.length; r++) {
       if (prev && prev.route_colors[r] === view.route_colors[r]) continue;
       var route = drawn[t.routes_start + r];
       var line = route && route.group.querySelector("path.js-line");
-      if (line) line.style.stroke = view.route_colors[r];
+      if (line) { line.style.stroke = view.route_colors[r]; written++; }
     }
+    return written;
   }
 
   /* What is drawn now, and what was asked for last (the slider may run ahead of the map). */
@@ -215,14 +222,14 @@
     var startedAt = performance.now();
     if (fresh) shown = { gd: gd, drawn: collect(gd), payload: payload, day: null, mode: null, view: null };
     var view = viewFor(payload, day, mode);
-    applyView(gd, shown.drawn, payload, view, shown.view);
+    var written = applyView(gd, shown.drawn, payload, view, shown.view);
     shown.view = view;
     shown.day = day;
     shown.mode = mode;
     gd.setAttribute("data-day", String(day));
     gd.setAttribute("data-mode", mode);
     // For the benchmark and tests: when the marks were written, and the next frame after.
-    var state = { day: day, mode: mode, requestedAt: startedAt, doneAt: performance.now(), paintedAt: null };
+    var state = { day: day, mode: mode, requestedAt: startedAt, doneAt: performance.now(), paintedAt: null, written: written };
     window.__dashboardMap = state;
     requestAnimationFrame(function () { setTimeout(function () { state.paintedAt = performance.now(); }, 0); });
   }

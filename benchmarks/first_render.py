@@ -15,7 +15,7 @@ the later loads unless --include-first.  Every time is in ms since navigation st
   - when the page's elements first exist (MutationObserver): Dash's first render of the
     layout, the slider thumb, the DataTable, the map's SVG;
   - Plotly: the first Plotly.newPlot/react call and when its promise resolved, the first
-    restyle (assets/map.js) and when day 0 was drawn (window.__dashboardMap.doneAt, the
+    day switch (assets/map.js) and when day 0 was drawn (window.__dashboardMap.doneAt, the
     first-render number of benchmarks/scrub.py);
   - the first call of each clientside callback;
   - long tasks (> 50 ms) on the main thread, and with --trace, main-thread time per
@@ -305,7 +305,7 @@ def rows_for(load: dict) -> dict[str, float]:
             out[f"{key} calls"] = len(calls)
             if "resolved" in calls[0]:
                 out[f"{key} first resolved"] = calls[0]["resolved"]
-    out["restyle requested (map.js)"] = load["restyle_requested"] or float("nan")
+    out["day 0 requested (map.js)"] = load["restyle_requested"] or float("nan")
     out["FIRST RENDER (day 0 drawn)"] = load["first_render"] or float("nan")
     for key, value in (load.get("cpu") or {}).items():
         out[f"cpu: main thread {key} until first render"] = value

@@ -78,7 +78,8 @@ JS_DONE = {
     "app": """(day) => {
   const b = window.__bench, m = window.__dashboardMap;
   if (!b || b.t0 === null || !m || m.day !== day || !m.doneAt || m.doneAt < b.t0 || !m.paintedAt) return false;
-  return {ms: m.doneAt - b.t0, painted: m.paintedAt - b.t0, afterplots: b.afterplots, dispatch: m.requestedAt - b.t0};
+  return {ms: m.doneAt - b.t0, painted: m.paintedAt - b.t0, afterplots: b.afterplots, dispatch: m.requestedAt - b.t0,
+          written: m.written};
 }""",
     "naive": """(day) => {
   const b = window.__bench;
@@ -212,7 +213,7 @@ def run_once(variant: str, data_dir: Path, scrubs: int, seed: int, drive: str, t
             n_days = page.evaluate(JS_DAY_COUNT)
             rng = random.Random(seed)
             targets = scrub_targets(rng, n_days, scrubs)
-            times, painted, dispatch, mismatches = [], [], [], 0
+            times, painted, dispatch, written, mismatches = [], [], [], [], 0
             thumb = page.locator("#date-slider [role=slider]")
             current = 0
             for target in targets:
@@ -237,6 +238,8 @@ def run_once(variant: str, data_dir: Path, scrubs: int, seed: int, drive: str, t
                     mismatches += 1
                 times.append(result["ms"])
                 painted.append(result["painted"])
+                if result.get("written") is not None:
+                    written.append(result["written"])
                 if result.get("dispatch") is not None:
                     dispatch.append(result["dispatch"])
                 current = target
@@ -256,6 +259,8 @@ def run_once(variant: str, data_dir: Path, scrubs: int, seed: int, drive: str, t
         "paint_p50_ms": percentile(painted, 50),
         "paint_p95_ms": percentile(painted, 95),
         "dispatch_p50_ms": percentile(dispatch, 50) if dispatch else None,
+        # Marks whose style the app rewrote per scrub: what a scrub's cost follows.
+        "marks_written_mean": statistics.mean(written) if written else None,
         "scrub_requests": net["scrub"][1],
         "scrub_callback_requests": net["scrub_callbacks"],
         "scrub_bytes": net["scrub"][0],
@@ -264,7 +269,7 @@ def run_once(variant: str, data_dir: Path, scrubs: int, seed: int, drive: str, t
 
 
 SUMMARY_KEYS = ("scrub_p50_ms", "scrub_p95_ms", "scrub_max_ms", "paint_p50_ms", "paint_p95_ms", "first_render_ms", "cold_bytes", "cold_requests",
-                "scrub_requests", "scrub_bytes", "startup_s", "peak_rss_mb")
+                "scrub_requests", "scrub_bytes", "startup_s", "peak_rss_mb", "marks_written_mean")
 
 
 def summarise(runs: list[dict]) -> dict:
@@ -277,7 +282,7 @@ def summarise(runs: list[dict]) -> dict:
 
 def print_table(results: dict) -> None:
     header = (f"{'dataset':<9}{'variant':<8}{'p50 ms':>8}{'p95 ms':>8}{'max ms':>8}{'x p95':>7}{'paint p50/p95':>14}{'first ms':>9}"
-              f"{'cold KB':>9}{'reqs':>6}{'scrub req':>10}{'start s':>8}{'RSS MB':>8}")
+              f"{'cold KB':>9}{'reqs':>6}{'scrub req':>10}{'start s':>8}{'RSS MB':>8}{'marks':>7}")
     print(header)
     print("-" * len(header))
     for dataset, variants in results.items():
@@ -289,9 +294,10 @@ def print_table(results: dict) -> None:
                 ratio = f"{m['scrub_p95_ms'] / app['scrub_p95_ms']:.1f}"
             print(f"{dataset:<9}{variant:<8}{m['scrub_p50_ms']:>8.0f}{m['scrub_p95_ms']:>8.0f}{m['scrub_max_ms']:>8.0f}"
                   f"{ratio:>7}{m['paint_p50_ms']:>8.0f} /{m['paint_p95_ms']:>4.0f}{m['first_render_ms']:>9.0f}{m['cold_bytes'] / 1024:>9.0f}{m['cold_requests']:>6.0f}"
-                  f"{m['scrub_requests']:>10.0f}{m['startup_s']:>8.2f}{(m['peak_rss_mb'] or float('nan')):>8.0f}")
+                  f"{m['scrub_requests']:>10.0f}{m['startup_s']:>8.2f}{(m['peak_rss_mb'] or float('nan')):>8.0f}"
+                  f"{(m.get('marks_written_mean') or float('nan')):>7.0f}")
     print("p50/p95/max: input event -> map nodes updated; paint: -> end of the next frame; x p95 = naive p95 / app p95;")
-    print("medians over the repeats; cold KB = bytes over the wire (compressed).")
+    print("medians over the repeats; cold KB = bytes over the wire (compressed); marks = marks the app rewrote per scrub.")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -341,7 +347,9 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"         p50 {run['scrub_p50_ms']:.0f} ms, p95 {run['scrub_p95_ms']:.0f} ms, "
                       f"painted p50 {run['paint_p50_ms']:.0f} ms, p95 {run['paint_p95_ms']:.0f} ms, "
                       f"first render {run['first_render_ms']:.0f} ms, cold {run['cold_bytes'] / 1024:.0f} KB, "
-                      f"start-up {run['startup_s']:.2f} s, RSS {run['peak_rss_mb']:.0f} MB", flush=True)
+                      f"start-up {run['startup_s']:.2f} s, RSS {run['peak_rss_mb']:.0f} MB"
+                      + (f", {run['marks_written_mean']:.0f} marks rewritten per scrub" if run.get("marks_written_mean") else ""),
+                      flush=True)
         for variant in variants:
             results[name][variant]["median"] = summarise(results[name][variant]["runs"])
         results[name]["_data_dir"] = str(folder)
