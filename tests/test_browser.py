@@ -6,6 +6,7 @@ import time
 from urllib.parse import urlparse
 
 import pytest
+from playwright.sync_api import expect
 
 from conftest import DEFAULT_EVENTS, FIXTURE_TEXT, event, write_dataset
 from dashboard.figures import CONTROLLER_COLORS
@@ -51,17 +52,17 @@ def test_page_loads_offline_with_no_console_errors(page):
     time.sleep(0.5)
     assert page.hosts == {"127.0.0.1"}
     assert page.console_errors == []
-    assert page.locator("#day-label").inner_text() == "27 Nov 2024"
+    expect(page.locator("#day-label")).to_have_text("27 Nov 2024")
     assert "unknown, not unchanged" in page.locator("#coverage-note").inner_text()
 
 
 def test_moving_slider_to_30_nov_turns_aleppo_to_opposition(page):
     assert page.evaluate(JS_MARKER, "aleppo")["color"] == CONTROLLER_COLORS["government"]
     slider_to(page, 3)
-    assert page.locator("#day-label").inner_text() == "30 Nov 2024"
+    expect(page.locator("#day-label")).to_have_text("30 Nov 2024")
     assert page.locator("#date-slider [role=slider]").get_attribute("aria-valuenow") == "3"
     assert page.evaluate(JS_MARKER, "aleppo")["color"] == CONTROLLER_COLORS["opposition"]
-    assert "central Aleppo" in page.locator("#day-summary").inner_text()
+    expect(page.locator("#day-summary")).to_contain_text("central Aleppo")
     slider_to(page, 2)
     assert page.evaluate(JS_MARKER, "aleppo")["color"] == CONTROLLER_COLORS["government"]
 
@@ -92,7 +93,7 @@ def test_play_advances_day_by_day_and_stops_at_the_end(page):
     page.wait_for_function("() => document.querySelector('#play-button').getAttribute('aria-pressed') === 'false'", timeout=10_000)
     time.sleep(2)  # longer than one step: it must not wrap around or run on
     assert page.evaluate(JS_MAP_DAY) == "9"
-    assert page.locator("#day-label").inner_text() == "6 Dec 2024"
+    expect(page.locator("#day-label")).to_have_text("6 Dec 2024")
 
 
 def test_events_mode_hides_places_without_events_that_day(page):

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import shapely.geometry
+from playwright.sync_api import expect
 
 from dashboard.figures import CONTROLLER_COLORS
 from dashboard.testing import JS_MAP_DAY, JS_MAP_READY, JS_MARKER, chromium, dashboard_command, running_server
@@ -43,7 +44,7 @@ def wait_day(page, day):
 def test_shared_url_restores_date_place_and_mode(server, context):
     page = open_page(context, server + "/?date=2024-11-30&place=aleppo&mode=events")
     wait_day(page, 3)
-    assert page.locator("#day-label").inner_text() == "30 Nov 2024"
+    expect(page.locator("#day-label")).to_have_text("30 Nov 2024")
     assert page.locator("input[value=events]").is_checked()
     page.locator("#source-panel mark").first.wait_for(timeout=10_000)
     assert page.locator("#panel-place-name").inner_text() == "Aleppo"
@@ -65,7 +66,7 @@ def test_moving_slider_updates_url_and_back_forward_step_through_views(server, c
     assert "date=2024-11-28" in page.url
     page.go_forward()
     wait_day(page, 2)
-    assert page.locator("#day-label").inner_text() == "29 Nov 2024"
+    expect(page.locator("#day-label")).to_have_text("29 Nov 2024")
 
 
 def test_bad_url_values_fall_back_with_a_visible_notice(server, context):
@@ -73,7 +74,7 @@ def test_bad_url_values_fall_back_with_a_visible_notice(server, context):
     page.wait_for_function("() => document.querySelector('#url-notice').innerText.length > 0")
     notice = page.locator("#url-notice").inner_text()
     assert "No data for date" in notice and "Unknown view" in notice and "No place" in notice
-    assert page.locator("#day-label").inner_text() == "27 Nov 2024"
+    expect(page.locator("#day-label")).to_have_text("27 Nov 2024")
     assert page.evaluate(JS_MARKER, "aleppo")["color"] == CONTROLLER_COLORS["government"]
 
 
@@ -115,10 +116,10 @@ def test_slider_highlights_the_days_rows_and_updates_the_live_summary(server, co
     for _ in range(3):
         thumb.press("ArrowRight")
     wait_day(page, 3)
-    assert live.inner_text() != first and "1 reported capture (central Aleppo)" in live.inner_text()
+    expect(live).to_contain_text("1 reported capture (central Aleppo)")  # the map may be drawn a moment before
+    assert live.inner_text() != first
     aleppo_row = page.locator("#event-table tr", has=page.locator("td[data-dash-column=place]", has_text="Aleppo")).first
-    highlighted = aleppo_row.locator("td").first.evaluate("el => getComputedStyle(el).backgroundColor")
-    assert highlighted == "rgb(255, 243, 196)"
+    expect(aleppo_row.locator("td").first).to_have_css("background-color", "rgb(255, 243, 196)")
 
 
 def test_mobile_viewport_keeps_map_slider_and_panel_usable(server):
