@@ -12,6 +12,7 @@ from flask_compress import Compress
 from .callbacks import register_callbacks
 from .data import load_dataset
 from .layout import build_layout
+from .table import event_table_frame
 from .model import build_timeline
 from .paths import PLOTLY_GEO_BUNDLE, assets_dir, basemap_dir, default_data_dir, vendor_dir
 from .security import apply_security
@@ -134,9 +135,10 @@ def create_app(data_dir: str | Path | None = None) -> Dash:
     )
     _cache_compressed_bundles(app.server)
     Compress(app.server)
-    app.layout = build_layout(timeline)
+    table_rows = event_table_frame(timeline)  # the table's first page and its server paging share it
+    app.layout = build_layout(timeline, table_rows)
     app.index_string = index_with_preloads(app, basemap_urls(_find_map_figure(app.layout)))
-    register_callbacks(app, timeline)
+    register_callbacks(app, timeline, table_rows)
 
     serve_basemap(app, data_path)
     serve_vendor(app)

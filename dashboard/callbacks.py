@@ -6,6 +6,7 @@ reaches the server.  The server answers only a place selection.
 
 from __future__ import annotations
 
+import pandas as pd
 from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, dcc, no_update
 
 from .export import export_csv, export_filename, export_geojson, geojson_text
@@ -17,8 +18,8 @@ from .table import event_table_frame, table_page
 MAX_PLACE_ID_CHARS = 80
 
 
-def register_callbacks(app: Dash, timeline: Timeline) -> None:
-    """Wire the page's callbacks for `timeline` onto `app`."""
+def register_callbacks(app: Dash, timeline: Timeline, table_rows: pd.DataFrame | None = None) -> None:
+    """Wire the page's callbacks for `timeline` onto `app` (`table_rows`: table.event_table_frame(timeline), if built)."""
     app.clientside_callback(
         ClientsideFunction(namespace="dashboardMap", function_name="applyDay"),
         Output("day-label", "children"),
@@ -65,7 +66,7 @@ def register_callbacks(app: Dash, timeline: Timeline) -> None:
             place_id = "\x00invalid"
         return source_panel(timeline, place_id)
 
-    _register_sharing(app, timeline)
+    _register_sharing(app, timeline, table_rows)
 
     # After the panel renders, show the selected day's lines in it.
     app.clientside_callback(
@@ -86,7 +87,7 @@ def clamp_view(day: object, mode: object, n_days: int) -> tuple[int, str] | None
     return max(0, min(n_days - 1, int(day))), mode
 
 
-def _register_sharing(app: Dash, timeline: Timeline) -> None:
+def _register_sharing(app: Dash, timeline: Timeline, table_rows: pd.DataFrame | None) -> None:
     """URL state, the event table's link to the map, and the exports."""
     app.clientside_callback(
         ClientsideFunction(namespace="dashboardShare", function_name="syncUrl"),
@@ -121,7 +122,7 @@ def _register_sharing(app: Dash, timeline: Timeline) -> None:
         Input("date-slider", "value"),
     )
 
-    rows = event_table_frame(timeline)
+    rows = event_table_frame(timeline) if table_rows is None else table_rows
 
     # The first page travels with the table (layout.event_table_component): no request at load.
     @app.callback(Output("event-table", "data"), Input("event-table", "page_current"), Input("event-table", "sort_by"),

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import plotly.graph_objects as go
+import plotly.io as pio
 
 from . import schema
 from .model import NONE, EventMark, HeldState, Timeline
@@ -393,6 +394,14 @@ def day_view(payload: dict, day: int, mode: str) -> dict:
 
 def base_figure(timeline: Timeline, payload: dict | None = None, plan: MapPlan | None = None) -> go.Figure:
     """The app's figure: every mark any day can show, styled as day 0 held (hidden marks transparent)."""
+    return go.Figure(base_figure_dict(timeline, payload, plan))
+
+
+def base_figure_dict(timeline: Timeline, payload: dict | None = None, plan: MapPlan | None = None) -> dict:
+    """base_figure as a plain dict, built without plotly's validation and copies (0.5 s at 5,000 places).
+
+    tests/test_figures.py checks it serialises exactly as the validated figure does.
+    """
     plan = plan or map_plan(timeline)
     payload = payload or client_payload(timeline, plan)
     # Places that show a text ("?", "~") on some day get a text node; the others none (5,000
@@ -402,24 +411,22 @@ def base_figure(timeline: Timeline, payload: dict | None = None, plan: MapPlan |
         has_text = np.array([bool(style["text"]) for style in payload["styles"][mode]] + [False])
         codes = np.array([day[mode] for day in payload["days"]], dtype=np.int64)
         with_text |= has_text[codes].any(axis=0)  # NONE (-1) reads the trailing False
-    return _figure(timeline, plan, day_view(payload, 0, "held"), keep_hidden=True, text_nodes=with_text)
+    return _figure_dict(timeline, plan, day_view(payload, 0, "held"), keep_hidden=True, text_nodes=with_text)
 
 
 def figure_for_day(timeline: Timeline, day: int, mode: str, payload: dict | None = None) -> go.Figure:
     """The whole figure for one day and mode, hidden marks left out (the naive baseline's path)."""
     plan = map_plan(timeline)
     payload = payload or client_payload(timeline, plan)
-    return _figure(timeline, plan, day_view(payload, day, mode), keep_hidden=False)
+    return go.Figure(_figure_dict(timeline, plan, day_view(payload, day, mode), keep_hidden=False))
 
 
-def _figure(timeline: Timeline, plan: MapPlan, view: dict, keep_hidden: bool, text_nodes: np.ndarray | None = None,
-            validate: bool = False) -> go.Figure:
-    """Build the figure showing `view`.
+def _figure_dict(timeline: Timeline, plan: MapPlan, view: dict, keep_hidden: bool,
+                 text_nodes: np.ndarray | None = None) -> dict:
+    """The figure showing `view`, as a plain {"data", "layout"} dict.
 
     keep_hidden=True (the app): hidden marks are drawn transparent at their place, so the
     browser can show them later by changing styles only.  keep_hidden=False: left out.
-    validate=False skips plotly's per-item validation of the per-point arrays (0.8 s at
-    5,000 places); tests/test_figures.py checks the result equals the validated figure.
     """
     lat, lon, _ = _place_points(timeline)
     places = timeline.places
@@ -464,17 +471,17 @@ def _figure(timeline: Timeline, plan: MapPlan, view: dict, keep_hidden: bool, te
     changed_lat, changed_lon = where(list(plan.changed_places), view["changed"])
     label_mask = timeline.pinned & places["kind"].isin(LABELLED_KINDS).to_numpy()
 
-    checked = {"_validate": validate}
     traces = [
         # Outlines only; the geometry is fetched by URL so it never travels inside the figure.
-        go.Choropleth(
+        dict(
+            type="choropleth",
             name="governorates", geojson=GOVERNORATES_URL, featureidkey="id",
             locations=list(GOVERNORATE_IDS), z=[0] * len(GOVERNORATE_IDS),
             colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]], showscale=False,
             marker={"line": {"color": "#A39C8E", "width": 0.8}}, hoverinfo="skip",
         ),
-        go.Scattergeo(
-            **checked,
+        dict(
+            type="scattergeo",
             name="halos", lat=halo_lat, lon=halo_lon, mode="markers", hoverinfo="skip",
             marker={"size": halo_sizes, "color": "#7A7A7A", "opacity": opacity(view["halos"], 0.18), "line": {"width": 0}},
         ),
@@ -490,11 +497,11 @@ def _figure(timeline: Timeline, plan: MapPlan, view: dict, keep_hidden: bool, te
                              marker={"symbol": "arrow", "angleref": "previous", "size": 14,
                                      "color": CONTROLLER_COLORS["opposition"]}),
         }[kind]
-        traces.append(go.Scattergeo(**checked, name=f"trail-{kind}:{day}", lat=la, lon=lo, hoverinfo="skip",
-                                    opacity=1.0 if shown else 0.0, **trace))
+        traces.append(dict(type="scattergeo", name=f"trail-{kind}:{day}", lat=la, lon=lo, hoverinfo="skip",
+                           opacity=1.0 if shown else 0.0, **trace))
     traces += [
-        go.Scattergeo(
-            **checked,
+        dict(
+            type="scattergeo",
             name="places", lat=place_lat, lon=place_lon, mode="markers+text",
             customdata=customdata, text=texts, textposition="middle center",
             textfont={"size": 11, "color": INK, "family": "system-ui, sans-serif"},
@@ -504,13 +511,14 @@ def _figure(timeline: Timeline, plan: MapPlan, view: dict, keep_hidden: bool, te
                     "opacity": [s["opacity"] for s in styles], "symbol": [s["symbol"] for s in styles],
                     "line": {"width": [s["line_width"] for s in styles], "color": [s["line_color"] for s in styles]}},
         ),
-        go.Scattergeo(**checked, name="claims", lat=claim_lat, lon=claim_lon, mode="markers", hoverinfo="skip",
-                      marker={"symbol": "circle-open", "size": 28, "opacity": opacity(claims_shown, 1.0),
-                              "line": {"width": 2.5, "color": [c or INK for c in view["claims"]]}}),
-        go.Scattergeo(**checked, name="changed", lat=changed_lat, lon=changed_lon, mode="markers", hoverinfo="skip",
-                      marker={"symbol": "circle-open", "size": 24, "color": INK, "opacity": opacity(view["changed"], 1.0),
-                              "line": {"width": 3, "color": INK}}),
-        go.Scattergeo(
+        dict(type="scattergeo", name="claims", lat=claim_lat, lon=claim_lon, mode="markers", hoverinfo="skip",
+             marker={"symbol": "circle-open", "size": 28, "opacity": opacity(claims_shown, 1.0),
+                     "line": {"width": 2.5, "color": [c or INK for c in view["claims"]]}}),
+        dict(type="scattergeo", name="changed", lat=changed_lat, lon=changed_lon, mode="markers", hoverinfo="skip",
+             marker={"symbol": "circle-open", "size": 24, "color": INK, "opacity": opacity(view["changed"], 1.0),
+                     "line": {"width": 3, "color": INK}}),
+        dict(
+            type="scattergeo",
             name="labels", lat=lat[label_mask], lon=lon[label_mask], mode="text", hoverinfo="skip",
             text=[names[i] for i in np.flatnonzero(label_mask)], textposition="top right",
             textfont={"size": 12, "color": "#333333", "family": "system-ui, sans-serif"},
@@ -523,15 +531,17 @@ def _figure(timeline: Timeline, plan: MapPlan, view: dict, keep_hidden: bool, te
         route_lat = [lat[a] + (lat[b] - lat[a]) * f for f in ROUTE_VERTICES]
         route_lon = [lon[a] + (lon[b] - lon[a]) * f for f in ROUTE_VERTICES]
         traces.append(
-            go.Scattergeo(
+            dict(
+                type="scattergeo",
                 name=f"route:{route_id}", lat=route_lat, lon=route_lon, mode="lines",
                 line={"color": color, "width": 4, "dash": "dash"},
                 customdata=[[route_id, names[route], "Approximate (straight line between its ends)"]] * len(ROUTE_VERTICES),
                 hovertemplate="<b>%{customdata[1]}</b><br>Drawn as a straight line between its ends<extra></extra>",
             )
         )
-    figure = go.Figure(traces, **checked)
-    figure.update_layout(
+    layout = dict(
+        # go.Figure would add the default template; the dict carries it too, so both look alike.
+        template=pio.templates[pio.templates.default].to_plotly_json(),
         showlegend=False,
         margin={"l": 0, "r": 0, "t": 0, "b": 0},
         paper_bgcolor="#FFFFFF",
@@ -561,7 +571,7 @@ def _figure(timeline: Timeline, plan: MapPlan, view: dict, keep_hidden: bool, te
             "bgcolor": "#DCE9F2",
         },
     )
-    return figure
+    return {"data": traces, "layout": layout}
 
 
 # How a place hidden on a day is drawn when it must still exist (transparent, no text).

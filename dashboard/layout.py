@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 from dash import dash_table, dcc, html
 
 from . import __version__, schema
-from .figures import MODE_LABELS, base_figure, client_payload, legend_entries, map_plan
+from .figures import MODE_LABELS, base_figure_dict, client_payload, legend_entries, map_plan
 from .model import Timeline
 from .table import COLUMNS as TABLE_COLUMNS
 from .table import PAGE_SIZE, event_table_frame, page_count, table_page
@@ -133,12 +134,15 @@ def unlocated(timeline: Timeline) -> html.Section:
     )
 
 
-def event_table_component(timeline: Timeline) -> dash_table.DataTable:
-    """The table itself, holding its first page (later pages and sorting come from the server)."""
+def event_table_component(timeline: Timeline, rows: pd.DataFrame | None = None) -> dash_table.DataTable:
+    """The table itself, holding its first page (later pages and sorting come from the server).
+
+    `rows` is table.event_table_frame(timeline), when the caller already has it.
+    """
     return dash_table.DataTable(
         id="event-table",
         columns=[{"name": name, "id": column} for column, name in TABLE_COLUMNS],
-        data=table_page(event_table_frame(timeline), 0, []),
+        data=table_page(event_table_frame(timeline) if rows is None else rows, 0, []),
         sort_action="custom",
         sort_mode="single",
         sort_by=[],
@@ -156,7 +160,7 @@ def event_table_component(timeline: Timeline) -> dash_table.DataTable:
     )
 
 
-def event_table(timeline: Timeline) -> html.Section:
+def event_table(timeline: Timeline, rows: pd.DataFrame | None = None) -> html.Section:
     """All events, sortable; arrow keys move between cells; choosing a row opens its source.
 
     The DataTable is not part of the first render: its code (dash_table's async chunk) and
@@ -169,7 +173,7 @@ def event_table(timeline: Timeline) -> html.Section:
             html.H2("All events", id="event-table-title"),
             html.P("Sort by a column header. Click a row, or move to it with the arrow keys, to open its source. "
                    "Rows of the selected day are highlighted.", className="muted"),
-            dcc.Store(id="event-table-spec", data=event_table_component(timeline).to_plotly_json()),
+            dcc.Store(id="event-table-spec", data=event_table_component(timeline, rows).to_plotly_json()),
             html.Div(html.P("Loading the event table\u2026", className="muted"), id="event-table-slot"),
         ],
         className="panel table-panel",
@@ -263,11 +267,11 @@ def timeline_controls(timeline: Timeline) -> html.Div:
     )
 
 
-def build_layout(timeline: Timeline) -> html.Div:
-    """The whole page for `timeline` (built once at start-up)."""
+def build_layout(timeline: Timeline, table_rows: pd.DataFrame | None = None) -> html.Div:
+    """The whole page for `timeline` (built once at start-up); `table_rows` as in event_table_component."""
     plan = map_plan(timeline)
     payload = client_payload(timeline, plan)
-    figure = base_figure(timeline, payload, plan)  # before the store gets the page's extra keys
+    figure = base_figure_dict(timeline, payload, plan)  # before the store gets the page's extra keys
     payload["summaries"] = [day_summary(timeline, d) for d in range(len(timeline.days))]
     payload["labels"] = [fmt_day(day) for day in timeline.days]
     payload["place_ids"] = timeline.places["place_id"].tolist()
@@ -328,7 +332,7 @@ def build_layout(timeline: Timeline) -> html.Div:
                             timeline_controls(timeline),
                             html.Div(id="url-notice", className="notice", role="alert"),
                             exports(),
-                            event_table(timeline),
+                            event_table(timeline, table_rows),
                         ],
                         className="map-column",
                         **{"aria-label": "Map and timeline"},

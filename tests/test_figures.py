@@ -251,8 +251,11 @@ def test_symbol_paths_cover_every_symbol_the_styles_use(timeline):
 
 
 @pytest.mark.parametrize("keep_hidden", [True, False])
-def test_figure_built_without_plotly_validation_equals_the_validated_one(tmp_path, keep_hidden):
+def test_figure_dict_built_without_plotly_serialises_as_the_validated_figure(tmp_path, keep_hidden):
+    import base64
     import json
+
+    import numpy as np
 
     import plotly
 
@@ -261,11 +264,22 @@ def test_figure_built_without_plotly_validation_equals_the_validated_one(tmp_pat
                                      route_ends="alpha|bravo", coord_source="straight line")]
     tl = build_timeline(load_dataset(write_dataset(tmp_path / "d", places=places)))
     plan, payload = map_plan(tl), client_payload(tl)
-    view = day_view(payload, NOV30, "held")
+    raw = figures._figure_dict(tl, plan, day_view(payload, NOV30, "held"), keep_hidden=keep_hidden)
 
-    def as_json(validate: bool) -> dict:
-        fig = figures._figure(tl, plan, view, keep_hidden=keep_hidden, validate=validate)
-        return json.loads(json.dumps(fig.to_plotly_json(), cls=plotly.utils.PlotlyJSONEncoder))
+    def plain(node):
+        """plotly writes validated numeric arrays as base64 ("bdata"); compare values, not encodings."""
+        if isinstance(node, dict) and set(node) == {"dtype", "bdata"}:
+            return np.frombuffer(base64.b64decode(node["bdata"]), dtype=node["dtype"]).tolist()
+        if isinstance(node, dict):
+            return {k: plain(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [plain(v) for v in node]
+        return node
 
-    fast, checked = as_json(False), as_json(True)
-    assert fast["data"] and fast == checked
+    def as_json(figure) -> dict:
+        return plain(json.loads(json.dumps(figure, cls=plotly.utils.PlotlyJSONEncoder)))
+
+    checked = as_json(plotly.graph_objects.Figure(raw).to_plotly_json())  # validated by plotly
+    assert len(raw["data"]) == plan.routes_start + 1
+    assert as_json(raw) == checked
+    assert as_json(figures.base_figure_dict(tl, payload, plan)) == as_json(figures.base_figure(tl, payload, plan).to_plotly_json())
