@@ -45,7 +45,7 @@ def test_shared_url_restores_date_place_and_mode(server, context):
     page = open_page(context, server + "/?date=2024-11-30&place=aleppo&mode=events")
     wait_day(page, 3)
     expect(page.locator("#day-label")).to_have_text("30 Nov 2024")
-    assert page.locator("input[value=events]").is_checked()
+    expect(page.locator("input[value=events]")).to_be_checked()
     page.locator("#source-panel mark").first.wait_for(timeout=10_000)
     assert page.locator("#panel-place-name").inner_text() == "Aleppo"
     assert page.locator("#url-notice").inner_text() == ""
