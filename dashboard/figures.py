@@ -196,14 +196,16 @@ def _trail_all(timeline: Timeline) -> tuple[dict[str, tuple[list, list]], dict[s
     return {"known": known, "uncertain": uncertain, "approach": approach}, lengths, day_known
 
 
-def _trail_slice(trail: tuple, day: int) -> dict[str, tuple[list, list]]:
-    lines, lengths, day_known = trail
+def _trail_sizes(trail: tuple, day: int) -> dict[str, int]:
+    """How long each line of _trail_all is on day `day` (the trail of a day is a prefix)."""
+    _, lengths, day_known = trail
     k = int(np.searchsorted(day_known, day, side="right"))
-    out = {}
-    for key, (la, lo) in lines.items():
-        size = int(lengths[key][k - 1]) if k else 0
-        out[key] = (la[:size], lo[:size])
-    return out
+    return {key: int(sizes[k - 1]) if k else 0 for key, sizes in lengths.items()}
+
+
+def _trail_slice(trail: tuple, day: int) -> dict[str, tuple[list, list]]:
+    sizes = _trail_sizes(trail, day)
+    return {key: (la[:sizes[key]], lo[:sizes[key]]) for key, (la, lo) in trail[0].items()}
 
 
 def trail_for_day(timeline: Timeline, day: int) -> dict[str, tuple[list, list]]:
@@ -288,17 +290,16 @@ def map_plan(timeline: Timeline) -> MapPlan:
     changed_today = np.array([s.changed_today for s in timeline.held_states], dtype=bool)
     changed_places = np.flatnonzero(pinned & changed_today[timeline.held].any(axis=0))
 
-    lines, lengths, day_known = _trail_all(timeline)
+    trail = _trail_all(timeline)  # points in the order they become known (build_trail)
+    sizes = [_trail_sizes(trail, d) for d in range(len(timeline.days))]
     groups = []
     for kind in TRAIL_KINDS:
-        la, lo = lines[kind]
+        la, lo = trail[0][kind]
         previous = 0
-        for d in range(len(timeline.days)):
-            k = int(np.searchsorted(day_known, d, side="right"))
-            size = int(lengths[kind][k - 1]) if k else 0
-            if size > previous:
+        for d, size in enumerate(s[kind] for s in sizes):
+            if size > previous:  # the segments that join the trail on day d
                 groups.append((kind, d, la[previous:size], lo[previous:size]))
-            previous = max(previous, size)
+                previous = size
     return MapPlan(tuple(map(int, halo_places)), tuple(map(int, claim_places)), tuple(map(int, changed_places)),
                    tuple(groups))
 
